@@ -1,0 +1,87 @@
+"""The column catalogue: every column is defined once, with its type, meaning and constraints.
+
+Pandera schemas, DuckDB DDL and Frictionless Table Schemas are all generated from these
+definitions (see ``schemas.table``), so a column means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+USPS_STATE = r"^[A-Z]{2}$"
+HTTP_URL = r"^https?://\S+$"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # string | integer | number | boolean | datetime
+    description: str
+    required: bool = False
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+FIELDS: dict[str, Field] = {}
+
+
+def define(*fields: Field) -> None:
+    """Add columns to the catalogue. A name may be defined only once, in one place."""
+    for f in fields:
+        if f.name in FIELDS and FIELDS[f.name] != f:
+            raise ValueError(f"column {f.name!r} is defined twice with different meanings")
+        FIELDS[f.name] = f
+
+
+define(
+    Field("intermediary_id", "string", "Stable identifier of the organization in this directory; "
+          "the same organization keeps it across refreshes.", required=True,
+          pattern=r"^im-[0-9a-f]{12}$"),
+    Field("record_id", "string", "Identifier of one listing in one source (source plus the "
+          "source's own key).", required=True),
+    Field("source", "string", "Short name of the source a listing comes from.", required=True),
+    Field("sources", "string", "Sources the organization appears in, separated by '; '.",
+          required=True),
+    Field("source_key", "string", "The source's own key for the listing (its URL, slug or name).",
+          required=True),
+    Field("source_url", "string", "Where the listing was read: the URL of the page or file.",
+          required=True, pattern=HTTP_URL),
+    Field("retrieved_at", "datetime", "When the source page was retrieved (UTC). Records carried "
+          "forward from an earlier snapshot keep their original time.", required=True,
+          pattern=ISO_UTC),
+    Field("name", "string", "Name of the organization as published.", required=True),
+    Field("kind", "string", "What kind of intermediary this is.", required=True,
+          enum=("nnip_partner", "state_data_center", "civic_tech_group", "brigade",
+                "government", "civic_tech_network", "project")),
+    Field("website", "string", "The organization's website.", pattern=HTTP_URL),
+    Field("events_url", "string", "Where the organization lists its events (often a Meetup "
+          "group page).", pattern=HTTP_URL),
+    Field("city", "string", "City, as published by the source."),
+    Field("state", "string", "US state or territory as a two-letter USPS code; empty outside "
+          "the US.", pattern=USPS_STATE),
+    Field("country", "string", "Country (ISO 3166-1 alpha-2 where known, for example US, CA, "
+          "BR); empty when the source gives none.", pattern=r"^[A-Z]{2}$"),
+    Field("region", "string", "Wider area for organizations with no country (continent or "
+          "'Global')."),
+    Field("latitude", "number", "Latitude in decimal degrees (WGS 84).", minimum=-90, maximum=90),
+    Field("longitude", "number", "Longitude in decimal degrees (WGS 84).", minimum=-180,
+          maximum=180),
+    Field("tags", "string", "Tags given by the source, separated by '; '."),
+    Field("previous_names", "string", "Earlier names of the organization, separated by '; '."),
+    Field("social_profiles", "string", "Social profiles as 'network: handle or URL', separated "
+          "by '; '."),
+    Field("link_reason", "string", "Why this listing was linked to its intermediary: 'own "
+          "record', 'same website', or 'same name in same state'.", required=True),
+    Field("status", "string", "How the source fared in the run that built this release.",
+          required=True, enum=("fresh", "carried_forward", "missing")),
+    Field("records", "integer", "Number of listings the source contributed.", required=True,
+          minimum=0),
+    Field("snapshot", "string", "Name of the snapshot folder the listings were parsed from."),
+    Field("sample", "boolean", "True when the listings come from recorded sample or fixture "
+          "data rather than a live fetch.", required=True),
+    Field("problem", "string", "What went wrong when the source could not be refreshed."),
+    Field("title", "string", "Human-readable title.", required=True),
+)

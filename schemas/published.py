@@ -1,0 +1,35 @@
+"""The tables we publish. Every source's listings flow into ``source_records``; the linked
+organizations form ``intermediaries``; ``source_status`` says how each source fared."""
+
+from schemas.table import Table
+
+LOCATION = ("city", "state", "country", "region", "latitude", "longitude")
+
+INTERMEDIARIES = Table(
+    name="intermediaries",
+    description="One row per organization a community can call on to find and use local data.",
+    columns=("intermediary_id", "name", "kind", "website", "events_url", *LOCATION,
+             "sources", "source_url", "retrieved_at"),
+    primary_key=("intermediary_id",),
+)
+
+SOURCE_RECORDS = Table(
+    name="source_records",
+    description="One row per listing in a source, linked to the intermediary it describes. "
+    "Nothing a source said is lost.",
+    columns=("record_id", "intermediary_id", "link_reason", "source", "source_key", "name",
+             "kind", "website", "events_url", *LOCATION, "source_url", "retrieved_at"),
+    primary_key=("record_id",),
+    foreign_keys=(("intermediary_id", "intermediaries", "intermediary_id"),),
+)
+
+SOURCE_STATUS = Table(
+    name="source_status",
+    description="How each source fared in the run that built this release.",
+    columns=("source", "title", "status", "records", "source_url", "retrieved_at", "snapshot",
+             "sample", "problem"),
+    primary_key=("source",),
+    optional=("retrieved_at",),
+)
+
+PUBLISHED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS)

@@ -1,0 +1,130 @@
+"""Table definitions and the generators that turn them into pandera, DuckDB and Frictionless."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import pandera.pandas as pa
+
+from schemas.catalogue import FIELDS, Field
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[str, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (column, other table, other column)
+    optional: tuple[str, ...] = ()  # catalogue-required columns that may be empty in this table
+
+    @property
+    def fields(self) -> list[Field]:
+        missing = [c for c in self.columns if c not in FIELDS]
+        if missing:
+            raise KeyError(f"table {self.name}: columns not in the catalogue: {missing}")
+        return [
+            replace(FIELDS[c], required=False) if c in self.optional else FIELDS[c]
+            for c in self.columns
+        ]
+
+
+_PANDAS_DTYPES = {
+    "string": pd.StringDtype(),
+    "datetime": pd.StringDtype(),
+    "integer": pd.Int64Dtype(),
+    "number": "float64",
+    "boolean": pd.BooleanDtype(),
+}
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "datetime": "TIMESTAMPTZ",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+}
+
+
+def _checks(f: Field) -> list[pa.Check]:
+    checks = []
+    if f.pattern:
+        checks.append(pa.Check.str_matches(f.pattern))
+    if f.enum:
+        checks.append(pa.Check.isin(list(f.enum)))
+    if f.minimum is not None:
+        checks.append(pa.Check.ge(f.minimum))
+    if f.maximum is not None:
+        checks.append(pa.Check.le(f.maximum))
+    return checks
+
+
+def pandera_schema(table: Table) -> pa.DataFrameSchema:
+    """The pandera schema of a table: types coerced, required columns non-null, key unique."""
+    columns = {
+        f.name: pa.Column(
+            _PANDAS_DTYPES[f.type],
+            checks=_checks(f),
+            nullable=not f.required,
+            description=f.description,
+        )
+        for f in table.fields
+    }
+    return pa.DataFrameSchema(
+        columns,
+        name=table.name,
+        strict=True,
+        ordered=True,
+        coerce=True,
+        unique=list(table.primary_key),
+        description=table.description,
+    )
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    return pd.DataFrame({f.name: pd.Series(dtype=_PANDAS_DTYPES[f.type]) for f in table.fields})
+
+
+def duckdb_ddl(table: Table) -> str:
+    lines = []
+    for f in table.fields:
+        line = f'    "{f.name}" {_DUCKDB_TYPES[f.type]}'
+        if f.required:
+            line += " NOT NULL"
+        lines.append(line)
+    if table.primary_key:
+        keys = ", ".join(f'"{k}"' for k in table.primary_key)
+        lines.append(f"    PRIMARY KEY ({keys})")
+    return f'CREATE TABLE "{table.name}" (\n' + ",\n".join(lines) + "\n)"
+
+
+def table_schema(table: Table) -> dict:
+    """A Frictionless Table Schema (v1) for the table's CSV."""
+    fields = []
+    for f in table.fields:
+        spec: dict = {"name": f.name, "type": f.type, "description": f.description}
+        constraints: dict = {}
+        if f.required:
+            constraints["required"] = True
+        if f.pattern and f.type == "string":
+            constraints["pattern"] = f.pattern.removeprefix("^").removesuffix("$")
+        if f.enum:
+            constraints["enum"] = list(f.enum)
+        if f.minimum is not None:
+            constraints["minimum"] = f.minimum
+        if f.maximum is not None:
+            constraints["maximum"] = f.maximum
+        if f.type == "datetime":
+            spec["format"] = "%Y-%m-%dT%H:%M:%SZ"
+        if constraints:
+            spec["constraints"] = constraints
+        fields.append(spec)
+    schema: dict = {"fields": fields, "missingValues": [""]}
+    if table.primary_key:
+        schema["primaryKey"] = list(table.primary_key)
+    if table.foreign_keys:
+        schema["foreignKeys"] = [
+            {"fields": column, "reference": {"resource": other, "fields": other_column}}
+            for column, other, other_column in table.foreign_keys
+        ]
+    return schema

@@ -1,0 +1,103 @@
+"""What a source is: a fetch plan that fills a snapshot, and a pure parser that reads one.
+
+Adding a source means writing one module that defines a ``Source`` and registering it in
+``sources.registry``; the pipeline builds its assets, checks and configuration from that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from schemas.table import Table
+from sources.errors import FetchError
+from sources.http import PoliteClient, Validators
+from sources.snapshot import Page, Snapshot, SnapshotWriter
+
+
+class Recorder:
+    """What a fetch plan uses: GET a URL through the polite client and archive the answer.
+
+    When the previous snapshot holds the same URL, the request is conditional; a 304 archives the
+    previous body again (marked ``not_modified``) so every snapshot stands alone.
+    """
+
+    def __init__(
+        self, client: PoliteClient, writer: SnapshotWriter, previous: Snapshot | None = None
+    ) -> None:
+        self.client = client
+        self.writer = writer
+        self.previous = {p.url: p for p in previous.pages} if previous else {}
+        self.previous_snapshot = previous
+
+    def get(self, url: str, expected: str = "a 200 response") -> bytes:
+        """Fetch and archive ``url``; return its body. Raises FetchError (also recorded)."""
+        old = self.previous.get(url)
+        validators = Validators(old.etag, old.last_modified) if old else None
+        try:
+            response = self.client.get(url, validators, expected)
+        except FetchError as error:
+            self.writer.fail(url, str(error))
+            raise
+        body = response.body
+        if response.not_modified and old is not None and self.previous_snapshot is not None:
+            body = self.previous_snapshot.body(old)
+        self.writer.add(
+            url=url,
+            final_url=response.final_url,
+            status=response.status,
+            content_type=response.content_type or (old.content_type if old else ""),
+            body=body,
+            retrieved_at=response.retrieved_at,
+            etag=response.etag,
+            last_modified=response.last_modified,
+            not_modified=response.not_modified,
+        )
+        return body
+
+
+FetchPlan = Callable[[Recorder, str, Mapping[str, pd.DataFrame]], None]
+Parser = Callable[[Snapshot], pd.DataFrame]
+ToListings = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source of intermediaries.
+
+    ``fetch`` fills a snapshot starting from ``url`` (it may follow links; ``upstream`` holds the
+    records of the sources named in ``needs``). ``parse`` turns a snapshot into records that
+    match ``table``. ``to_listings`` maps those records onto the shared ``source_records`` columns.
+    """
+
+    name: str
+    title: str
+    default_url: str
+    table: Table
+    fetch: FetchPlan
+    parse: Parser
+    to_listings: ToListings
+    min_records: int = 1
+    max_drop: float = 0.5  # fail when a refresh yields under (1 - max_drop) x the last good count
+    needs: tuple[str, ...] = ()
+    homepage: str = ""
+    license_note: str = ""
+
+    @property
+    def url_variable(self) -> str:
+        return f"INTERMEDIARIES_{self.name.upper()}_URL"
+
+
+def fetch_single(recorder: Recorder, url: str, upstream: Mapping[str, pd.DataFrame]) -> None:
+    """The fetch plan of a source that is one file."""
+    recorder.get(url)
+
+
+def only_page(snapshot: Snapshot) -> Page:
+    """The one page of a single-file source, or a clear error."""
+    ok = [p for p in snapshot.pages if p.status in (200, 304)]
+    if not ok:
+        raise ValueError(f"snapshot {snapshot.folder} holds no successful response")
+    return ok[0]

@@ -1,0 +1,172 @@
+"""Code for America brigades: ``organizations.json`` from codeforamerica/brigade-information.
+
+The file is a JSON list of organizations. Records are uneven: some have a ``location`` object
+(full state name, country, continent, coordinates), some only ``city`` as "City, ST"; international
+groups and global projects have blank cities or a continent instead; coordinates may be missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from schemas.cfa import CFA_BRIGADES
+from schemas.table import pandera_schema
+from sources.base import Source, fetch_single, only_page
+from sources.errors import ParseError
+from sources.places import country_code, usps_code
+from sources.snapshot import Snapshot
+
+URL = (
+    "https://raw.githubusercontent.com/codeforamerica/brigade-information/"
+    "main/organizations.json"
+)
+_CONTINENTS = {"africa", "asia", "europe", "global", "north america", "south america",
+               "oceania", "australia", "latin america"}
+
+
+def parse(snapshot: Snapshot) -> pd.DataFrame:
+    """Snapshot of organizations.json -> one validated row per organization."""
+    page = only_page(snapshot)
+    try:
+        organizations = json.loads(snapshot.body(page))
+    except json.JSONDecodeError as error:
+        raise ParseError("cfa", page.url, f"not valid JSON ({error})",
+                         "a JSON list of organizations") from error
+    if not isinstance(organizations, list):
+        raise ParseError("cfa", page.url, f"top level is a {type(organizations).__name__}",
+                         "a JSON list of organizations")
+    rows = []
+    seen: dict[str, int] = {}
+    for index, org in enumerate(organizations):
+        if not isinstance(org, dict) or not str(org.get("name") or "").strip():
+            raise ParseError("cfa", page.url, f"record {index} has no name",
+                             "every organization to have a 'name'")
+        row = parse_organization(org)
+        key = _slug(row["name"])
+        seen[key] = seen.get(key, 0) + 1
+        row["record_id"] = f"cfa:{key}" if seen[key] == 1 else f"cfa:{key}-{seen[key]}"
+        row["source_url"] = page.url
+        row["retrieved_at"] = page.retrieved_at
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(CFA_BRIGADES.columns))
+    return pandera_schema(CFA_BRIGADES).validate(frame)
+
+
+def parse_organization(org: Mapping[str, Any]) -> dict[str, Any]:
+    """One organizations.json record -> a row (without provenance), locations normalised."""
+    tags = _tags(org)
+    place = locate(str(org.get("city") or ""), org.get("location") or {})
+    latitude, longitude = _coordinates(org)
+    return {
+        "name": str(org["name"]).strip(),
+        "kind": _kind(tags),
+        "website": _url(org.get("website")),
+        "events_url": _url(org.get("events_url")),
+        "projects_list_url": _url(org.get("projects_list_url")),
+        **place,
+        "latitude": latitude,
+        "longitude": longitude,
+        "tags": "; ".join(tags) or None,
+        "cfa_type": (org.get("type") or None),
+        "previous_names": "; ".join(n for n in (org.get("previous_names") or []) if n) or None,
+        "social_profiles": "; ".join(
+            f"{network}: {value}" for network, value in (org.get("social_profiles") or {}).items()
+            if value
+        ) or None,
+    }
+
+
+def locate(city_text: str, location: Mapping[str, Any]) -> dict[str, str | None]:
+    """City, USPS state, ISO country and region from the 'city' text and the 'location' object.
+
+    'Akron, Ohio' and 'Atlantic City, NJ' are US; 'North Carolina' is a statewide group with no
+    city; 'Curitiba, PR' is Brazil when the location says so (PR is not Puerto Rico there);
+    'Europe' is a region, not a city.
+    """
+    head, _, tail = (part.strip() for part in city_text.partition(","))
+    country = country_code(location.get("country"))
+    continent = (location.get("continent") or "").strip()
+    state = usps_code(location.get("state")) if country in (None, "US") else None
+    if country is None and tail:
+        state = usps_code(tail)
+        country = "US" if state else country_code(tail)
+    if country is None and not tail and usps_code(head):
+        state, country = usps_code(head), "US"
+    if country == "US" and state is None:
+        state = usps_code(tail) or usps_code(head)
+    city: str | None = head
+    if not tail and (usps_code(head) or country_code(head) or head.lower() in _CONTINENTS):
+        city = None
+    if not city and not city_text.strip():
+        city = (location.get("city") or "").strip() or None
+    region = None
+    if country is None:
+        region = continent or (head if head.lower() in _CONTINENTS else None)
+    return {"city": city or None, "state": state, "country": country, "region": region or None}
+
+
+def _kind(tags: list[str]) -> str:
+    lowered = {t.lower() for t in tags}
+    if "government" in lowered:
+        return "government"
+    if "project" in lowered:
+        return "project"
+    if "brigade" in lowered:
+        return "brigade"
+    if lowered & {"code for all", "fellowship"}:
+        return "civic_tech_network"
+    return "civic_tech_group"
+
+
+def _tags(org: Mapping[str, Any]) -> list[str]:
+    tags = org.get("tags")
+    if isinstance(tags, list):
+        return [str(t).strip() for t in tags if str(t).strip()]
+    return [t.strip() for t in str(org.get("type") or "").split(",") if t.strip()]
+
+
+def _coordinates(org: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    coordinates = (org.get("location") or {}).get("coordinates") or {}
+    values = []
+    for key in ("latitude", "longitude"):
+        raw = org.get(key) or coordinates.get(key)
+        try:
+            values.append(float(raw) if raw not in (None, "") else None)
+        except (TypeError, ValueError):
+            values.append(None)
+    return values[0], values[1]
+
+
+def _url(value: Any) -> str | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not re.match(r"^https?://", text):
+        text = "http://" + text.lstrip("/")
+    return text if re.match(r"^https?://\S+$", text) else None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
+
+
+def to_listings(records: pd.DataFrame) -> pd.DataFrame:
+    return records.assign(source="cfa", source_key=records["name"])
+
+
+SOURCE = Source(
+    name="cfa",
+    title="Code for America brigades (brigade-information organizations.json)",
+    default_url=URL,
+    table=CFA_BRIGADES,
+    fetch=fetch_single,
+    parse=parse,
+    to_listings=to_listings,
+    min_records=100,
+    homepage="https://github.com/codeforamerica/brigade-information",
+)

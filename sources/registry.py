@@ -1,0 +1,13 @@
+"""Every source the pipeline knows. Adding a source is one line here."""
+
+from sources import cfa
+from sources.base import Source
+
+SOURCES: tuple[Source, ...] = (cfa.SOURCE,)
+
+
+def source_named(name: str) -> Source:
+    for source in SOURCES:
+        if source.name == name:
+            return source
+    raise KeyError(f"no source named {name!r}; known: {[s.name for s in SOURCES]}")
