@@ -1,0 +1,229 @@
+"""Dagster assets: thin wrappers that call into ``pipelines.collect/merge/release``.
+
+Per source: ``<source>_snapshot`` (fetch or replay) and ``<source>_records`` (parse + validate),
+built from the registry. Then ``intermediaries`` (core), ``intermediaries_duckdb`` and
+``datapackage`` (publish).
+"""
+
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from pipelines.collect import (
+    FetchOutcome,
+    SourceRecords,
+    fetch_source,
+    parse_source,
+    replay_source,
+)
+from pipelines.merge import merge, source_status
+from pipelines.release import (
+    PublishOutcome,
+    Release,
+    inputs_fingerprint,
+    utc_timestamp,
+    write_duckdb,
+    write_package,
+)
+from pipelines.settings import PipelineSettings
+from schemas.published import INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
+from sources.base import Source
+from sources.registry import SOURCES
+
+
+def _preview(frame: pd.DataFrame, rows: int = 5) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False) if len(frame) else "_empty_")
+
+
+def snapshot_asset(source: Source) -> dg.AssetsDefinition:
+    ins = {needed: dg.AssetIn(key=f"{needed}_records") for needed in source.needs}
+
+    @dg.asset(
+        name=f"{source.name}_snapshot",
+        group_name="sources",
+        ins=ins,
+        description=f"Raw responses of {source.title}, archived as an immutable snapshot "
+        "(or the newest snapshot in the replay folder).",
+        kinds={"python"},
+    )
+    def _snapshot(
+        context: dg.AssetExecutionContext, settings: PipelineSettings, **upstream: SourceRecords
+    ) -> FetchOutcome:
+        url = settings.url_for(source)
+        if settings.replaying:
+            context.log.info(f"{source.name}: replaying from {settings.replay_dir}")
+            outcome = replay_source(source, url, Path(settings.replay_dir))
+        else:
+            context.log.info(f"{source.name}: fetching {url}")
+            records = {name: result.records for name, result in upstream.items()}
+            outcome = fetch_source(source, url, settings.snapshots, settings.http(), records)
+        if outcome.problem:
+            context.log.warning(f"skipped: {outcome.problem}")
+        context.add_output_metadata({
+            "mode": "replay" if outcome.replayed else "live",
+            "url": url,
+            "snapshot": outcome.snapshot or "none",
+            "problem": outcome.problem or "",
+        })
+        return outcome
+
+    return _snapshot
+
+
+def records_asset(source: Source) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=f"{source.name}_records",
+        group_name="sources",
+        ins={"fetched": dg.AssetIn(key=f"{source.name}_snapshot")},
+        description=f"{source.title}: parsed and validated against the {source.table.name} "
+        "schema. Carries the last good snapshot forward when the fetch or parse failed.",
+        kinds={"pandas"},
+    )
+    def _records(
+        context: dg.AssetExecutionContext, settings: PipelineSettings, fetched: FetchOutcome
+    ) -> SourceRecords:
+        result = parse_source(source, fetched, settings.snapshots, settings.floor_for(source))
+        if result.status != "fresh":
+            context.log.warning(f"{source.name}: {result.status}: {result.problem}")
+        context.add_output_metadata({
+            "status": result.status,
+            "records": dg.MetadataValue.int(len(result.records)),
+            "previous_records": result.previous_count if result.previous_count is not None else -1,
+            "retrieved_at": result.retrieved_at or "",
+            "mode": "replay" if result.replayed else "live",
+            "sample": result.sample,
+            "snapshot": result.snapshot or "none",
+            "problem": result.problem or "",
+            "preview": _preview(result.records),
+        })
+        return result
+
+    @dg.asset_check(asset=_records, name="record_count", blocking=True,
+                    description="Far fewer records than the floor or the last good snapshot "
+                    "stops the publish: the source's layout probably changed.")
+    def _record_count(records: SourceRecords) -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(
+            passed=records.count_problem is None,
+            metadata={
+                "records": len(records.records),
+                "floor": records.floor,
+                "last_good": records.previous_count if records.previous_count is not None else -1,
+                "problem": records.count_problem or "",
+            },
+        )
+
+    @dg.asset_check(asset=_records, name="refreshed",
+                    description="Warns when the source could not be refreshed in this run.")
+    def _refreshed(records: SourceRecords) -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(
+            passed=records.status == "fresh",
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"status": records.status, "problem": records.problem or ""},
+        )
+
+    return dg.Definitions(assets=[_records], asset_checks=[_record_count, _refreshed])
+
+
+def build_release(results: list[SourceRecords]) -> Release:
+    """Merge every source's records into the published tables."""
+    by_name = {s.name: s for s in SOURCES}
+    listings = [by_name[r.source].to_listings(r.records) for r in results if len(r.records)]
+    intermediaries, source_records = merge(listings)
+    return Release(
+        tables={
+            INTERMEDIARIES.name: intermediaries,
+            SOURCE_RECORDS.name: source_records,
+            SOURCE_STATUS.name: source_status(results),
+        },
+        fingerprint=inputs_fingerprint([(r.source, r.status, r.fingerprint) for r in results]),
+        sample=any(r.sample for r in results if r.status != "missing"),
+        any_fresh=any(r.status == "fresh" for r in results),
+        sources=[
+            {"title": by_name[r.source].title, "path": r.url}
+            for r in results
+        ],
+    )
+
+
+@dg.asset(
+    group_name="core",
+    ins={s.name: dg.AssetIn(key=f"{s.name}_records") for s in SOURCES},
+    description="One row per organization, linked across sources, with every source listing.",
+    kinds={"pandas"},
+)
+def intermediaries(context: dg.AssetExecutionContext, **results: SourceRecords) -> Release:
+    release = build_release(list(results.values()))
+    table = release.table("intermediaries")
+    context.add_output_metadata({
+        "rows": dg.MetadataValue.int(len(table)),
+        "source_records": dg.MetadataValue.int(len(release.table("source_records"))),
+        "per_source": dg.MetadataValue.md(
+            release.table("source_status")[["source", "status", "records", "retrieved_at",
+                                            "problem"]].to_markdown(index=False)),
+        "sample": release.sample,
+        "preview": _preview(table),
+    })
+    return release
+
+
+@dg.asset_check(asset=intermediaries, blocking=True, description="Every id appears once.")
+def unique_ids(intermediaries: Release) -> dg.AssetCheckResult:
+    ids = intermediaries.table("intermediaries")["intermediary_id"]
+    duplicates = ids[ids.duplicated()].tolist()
+    return dg.AssetCheckResult(passed=not duplicates, metadata={"duplicates": str(duplicates[:20])})
+
+
+@dg.asset_check(asset=intermediaries, description="Share of organizations with coordinates.")
+def geolocated_share(intermediaries: Release) -> dg.AssetCheckResult:
+    table = intermediaries.table("intermediaries")
+    share = float(table["latitude"].notna().mean()) if len(table) else 0.0
+    return dg.AssetCheckResult(
+        passed=share >= 0.5 or not len(table),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"share": dg.MetadataValue.float(round(share, 3))},
+    )
+
+
+def _publish_metadata(context: dg.AssetExecutionContext, outcome: PublishOutcome) -> None:
+    if not outcome.published:
+        context.log.info(f"not published: {outcome.reason}")
+    context.add_output_metadata({
+        "published": outcome.published, "path": outcome.path, "reason": outcome.reason,
+    })
+
+
+@dg.asset(group_name="publish", kinds={"duckdb"},
+          description="outputs/intermediaries.duckdb: every table plus views, swapped in "
+          "atomically; readers open it read-only.")
+def intermediaries_duckdb(
+    context: dg.AssetExecutionContext, settings: PipelineSettings, intermediaries: Release
+) -> PublishOutcome:
+    outcome = write_duckdb(intermediaries, settings.outputs, utc_timestamp())
+    _publish_metadata(context, outcome)
+    return outcome
+
+
+@dg.asset(group_name="publish", kinds={"csv"},
+          description="outputs/datapackage.json and its CSVs, validated with Frictionless "
+          "before they replace the previous release.")
+def datapackage(
+    context: dg.AssetExecutionContext, settings: PipelineSettings, intermediaries: Release
+) -> PublishOutcome:
+    outcome = write_package(intermediaries, settings.outputs, utc_timestamp())
+    _publish_metadata(context, outcome)
+    return outcome
+
+
+@dg.asset_check(asset=datapackage, description="The published package passes "
+                "`frictionless validate`.")
+def package_valid(datapackage: PublishOutcome) -> dg.AssetCheckResult:
+    from pipelines.release import validate_package
+
+    path = Path(datapackage.path)
+    if not path.is_file():
+        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
+                                   metadata={"note": "no release published yet"})
+    errors = validate_package(path)
+    return dg.AssetCheckResult(passed=not errors, metadata={"errors": "\n".join(errors)})

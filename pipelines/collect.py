@@ -1,0 +1,165 @@
+"""Fetch (or replay) and parse one source, falling back to its last good snapshot.
+
+Plain functions, so the rules are tested without Dagster: a source that cannot be fetched or
+parsed is reported by name and skipped, and its last good records are carried forward.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from schemas.table import empty_frame
+from sources.base import Recorder, Source
+from sources.errors import SourceError
+from sources.http import HttpSettings, PoliteClient
+from sources.snapshot import (
+    SnapshotWriter,
+    latest_snapshot,
+    load_snapshot,
+    read_last_good,
+    write_last_good,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """What the fetch step produced: a snapshot folder, or the reason there is none."""
+
+    source: str
+    url: str
+    snapshot: str | None
+    replayed: bool
+    problem: str | None = None
+
+
+@dataclass
+class SourceRecords:
+    """Parsed, validated records of one source and how they were obtained."""
+
+    source: str
+    url: str
+    status: str  # fresh | carried_forward | missing
+    records: pd.DataFrame
+    snapshot: str | None
+    fingerprint: str | None
+    retrieved_at: str | None
+    sample: bool
+    replayed: bool
+    problem: str | None = None
+    previous_count: int | None = None
+    count_problem: str | None = None
+    floor: int = 0
+
+
+def fetch_source(
+    source: Source,
+    url: str,
+    snapshot_root: Path,
+    http: HttpSettings,
+    upstream: Mapping[str, pd.DataFrame] | None = None,
+) -> FetchOutcome:
+    """Run the source's fetch plan into a new snapshot. Never raises for source failures."""
+    previous = latest_snapshot(snapshot_root, source.name)
+    writer = SnapshotWriter(snapshot_root, source.name, mode="live")
+    client = PoliteClient(source=source.name, settings=http)
+    try:
+        source.fetch(Recorder(client, writer, previous), url, upstream or {})
+    except SourceError as error:
+        writer.discard()
+        return FetchOutcome(source.name, url, None, replayed=False, problem=str(error))
+    except Exception as error:  # a bug or surprise in one source must not stop the others
+        writer.discard()
+        problem = f"{source.name}: fetch failed ({url}): {type(error).__name__}: {error}"
+        return FetchOutcome(source.name, url, None, replayed=False, problem=problem)
+    finally:
+        client.close()
+    if not writer.pages:
+        writer.discard()
+        failures = "; ".join(f.error for f in writer.failures[:3])
+        problem = f"{source.name}: nothing could be fetched ({url}): {failures or 'no pages'}"
+        return FetchOutcome(source.name, url, None, replayed=False, problem=problem)
+    snapshot = writer.close()
+    return FetchOutcome(source.name, url, str(snapshot.folder), replayed=False)
+
+
+def replay_source(source: Source, url: str, replay_root: Path) -> FetchOutcome:
+    """Pick the newest complete snapshot of the source under ``replay_root``; no network."""
+    snapshot = latest_snapshot(replay_root, source.name)
+    if snapshot is None:
+        problem = (f"{source.name}: no snapshot to replay under {replay_root / source.name}; "
+                   "expected a folder holding manifest.json")
+        return FetchOutcome(source.name, url, None, replayed=True, problem=problem)
+    return FetchOutcome(source.name, url, str(snapshot.folder), replayed=True)
+
+
+def count_problem(source: Source, count: int, previous: int | None, floor: int) -> str | None:
+    """Far fewer records than the floor or than last time means the layout changed: stop."""
+    if count < floor:
+        return (f"{source.name}: {count} records, expected at least {floor} "
+                "(the configured floor); the page layout may have changed")
+    if previous and count < previous * (1 - source.max_drop):
+        return (f"{source.name}: {count} records, down from {previous} in the last good "
+                f"snapshot (more than {source.max_drop:.0%} fewer)")
+    return None
+
+
+def parse_source(
+    source: Source, fetched: FetchOutcome, snapshot_root: Path, floor: int | None = None
+) -> SourceRecords:
+    """Parse the fetched snapshot; on failure carry the last good snapshot's records forward."""
+    last_good = read_last_good(snapshot_root, source.name)
+    previous_count = last_good["records"] if last_good else None
+    problem = fetched.problem
+    if fetched.snapshot is not None:
+        try:
+            result = _parse(source, Path(fetched.snapshot), fetched, "fresh")
+        except Exception as error:  # layout change, validation failure, or a parser bug
+            problem = _describe_parse_error(source, fetched.url, error)
+        else:
+            result.previous_count = previous_count
+            result.floor = source.min_records if floor is None else floor
+            result.count_problem = count_problem(
+                source, len(result.records), previous_count, result.floor
+            )
+            if result.count_problem is None:
+                write_last_good(snapshot_root, load_snapshot(Path(fetched.snapshot)),
+                                len(result.records))
+            return result
+    if last_good and last_good["snapshot"] != fetched.snapshot:
+        try:
+            result = _parse(source, Path(last_good["snapshot"]), fetched, "carried_forward")
+        except Exception as error:
+            problem = f"{problem}; the last good snapshot could not be read either: {error}"
+        else:
+            result.problem = problem
+            result.previous_count = previous_count
+            return result
+    return SourceRecords(
+        source=source.name, url=fetched.url, status="missing", records=empty_frame(source.table),
+        snapshot=None, fingerprint=None, retrieved_at=None, sample=False,
+        replayed=fetched.replayed, problem=problem, previous_count=previous_count,
+    )
+
+
+def _parse(source: Source, folder: Path, fetched: FetchOutcome, status: str) -> SourceRecords:
+    snapshot = load_snapshot(folder)
+    records = source.parse(snapshot)
+    return SourceRecords(
+        source=source.name, url=fetched.url, status=status, records=records,
+        snapshot=str(folder), fingerprint=snapshot.fingerprint(),
+        retrieved_at=snapshot.retrieved_at, sample=snapshot.is_sample, replayed=fetched.replayed,
+    )
+
+
+def _describe_parse_error(source: Source, url: str, error: Exception) -> str:
+    if isinstance(error, SourceError):
+        return str(error)
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return f"{source.name}: parsed records did not validate ({url}): {text[:500]}"

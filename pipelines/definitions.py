@@ -1,0 +1,39 @@
+"""The one Definitions object: assets per source from the registry, core, publish, schedule."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines import assets
+from pipelines.settings import PipelineSettings
+from sources.registry import SOURCES
+
+refresh_job = dg.define_asset_job(
+    "refresh",
+    selection=dg.AssetSelection.all(),
+    description="Fetch every source, rebuild the intermediaries table and publish the release.",
+)
+
+weekly_refresh = dg.ScheduleDefinition(
+    name="weekly_refresh",
+    job=refresh_job,
+    cron_schedule="0 6 * * 1",  # Mondays 06:00 UTC
+    execution_timezone="UTC",
+    description="Refresh the directory once a week.",
+)
+
+
+def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
+    """Everything Dagster needs; tests pass their own settings instead of patching."""
+    per_source = [
+        dg.Definitions(assets=[assets.snapshot_asset(source)]) for source in SOURCES
+    ] + [assets.records_asset(source) for source in SOURCES]
+    core = dg.Definitions(
+        assets=[assets.intermediaries, assets.intermediaries_duckdb, assets.datapackage],
+        asset_checks=[assets.unique_ids, assets.geolocated_share, assets.package_valid],
+        jobs=[refresh_job],
+        schedules=[weekly_refresh],
+        resources={"settings": settings or PipelineSettings.from_env()},
+        executor=dg.in_process_executor,  # a small graph: one process beats one per step
+    )
+    return dg.Definitions.merge(*per_source, core)

@@ -1,0 +1,246 @@
+"""Store and publish a release: a DuckDB file and a Frictionless data package.
+
+Both are written beside the old release and swapped in only when complete and valid, so a
+failed run never leaves a half-written or invalid publication behind. A release records the
+fingerprint of its inputs; a run whose inputs are unchanged publishes nothing new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version as package_version
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from schemas.published import PUBLISHED
+from schemas.table import Table, duckdb_ddl, table_schema
+
+DUCKDB_FILE = "intermediaries.duckdb"
+PACKAGE_FILE = "datapackage.json"
+PACKAGE_NAME = "civic-data-intermediaries"
+DATA_LICENSE = {
+    "name": "ODC-BY-1.0",
+    "path": "https://opendatacommons.org/licenses/by/1-0/",
+    "title": "Open Data Commons Attribution License v1.0",
+}
+FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def code_version() -> str:
+    try:
+        return package_version("civic-intermediaries")
+    except Exception:
+        return "0+unknown"
+
+
+@dataclass(frozen=True)
+class Release:
+    """The tables of one release and what they were built from."""
+
+    tables: Mapping[str, pd.DataFrame]
+    fingerprint: str
+    sample: bool
+    any_fresh: bool
+    sources: list[dict]  # Frictionless "sources" entries
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+
+@dataclass(frozen=True)
+class PublishOutcome:
+    published: bool
+    path: str
+    reason: str
+
+
+def inputs_fingerprint(parts: list[tuple[str, str, str | None]]) -> str:
+    """(source, status, snapshot fingerprint) for every source plus the code version."""
+    digest = hashlib.sha256(code_version().encode())
+    for source, status, fingerprint in sorted(parts):
+        digest.update(f"\n{source}\0{status}\0{fingerprint}".encode())
+    return digest.hexdigest()
+
+
+def why_not_publish(release: Release, current_fingerprint: str | None) -> str | None:
+    if not release.any_fresh:
+        return "no source produced new data in this run; the previous release is kept as it was"
+    if current_fingerprint == release.fingerprint:
+        return "the sources are unchanged since the published release; nothing new to publish"
+    return None
+
+
+# --- DuckDB -------------------------------------------------------------------------------
+
+VIEWS = (
+    """CREATE VIEW intermediaries_by_state AS
+       SELECT state, count(*) AS intermediaries, string_agg(DISTINCT kind, '; ') AS kinds
+       FROM intermediaries WHERE state IS NOT NULL GROUP BY state ORDER BY state""",
+    # "If there is none here, which is the nearest?": great-circle distance in kilometres.
+    """CREATE MACRO nearest_intermediaries(lat, lon, n := 10) AS TABLE
+       SELECT *, round(2 * 6371 * asin(sqrt(
+           pow(sin(radians(latitude - lat) / 2), 2)
+           + cos(radians(lat)) * cos(radians(latitude))
+             * pow(sin(radians(longitude - lon) / 2), 2))), 1) AS distance_km
+       FROM intermediaries WHERE latitude IS NOT NULL
+       ORDER BY distance_km LIMIT n""",
+)
+
+
+def duckdb_fingerprint(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            row = con.execute("SELECT inputs_fingerprint FROM release_info").fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
+
+
+def write_duckdb(release: Release, output_dir: Path, created: str) -> PublishOutcome:
+    """Write every table to a new DuckDB file, then swap it in atomically."""
+    target = output_dir / DUCKDB_FILE
+    reason = why_not_publish(release, duckdb_fingerprint(target))
+    if reason:
+        return PublishOutcome(False, str(target), reason)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    tmp = output_dir / f".{DUCKDB_FILE}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            for table in PUBLISHED:
+                con.execute(duckdb_ddl(table))
+                frame = release.table(table.name)
+                con.register("frame", frame)
+                con.execute(f'INSERT INTO "{table.name}" SELECT * FROM frame')
+                con.unregister("frame")
+            for statement in VIEWS:
+                con.execute(statement)
+            con.execute(
+                "CREATE TABLE release_info AS SELECT ? AS inputs_fingerprint, "
+                "CAST(? AS TIMESTAMPTZ) AS created, ? AS sample, ? AS code_version",
+                [release.fingerprint, created, release.sample, code_version()],
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return PublishOutcome(True, str(target), "written")
+
+
+# --- Frictionless data package -----------------------------------------------------------
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Neutralise text a spreadsheet would run as a formula (OWASP CSV injection advice)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == "string" or safe[column].dtype == object:
+            safe[column] = safe[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+            )
+    return safe
+
+
+def package_descriptor(release: Release, created: str) -> dict:
+    descriptions = {t.name: t.description for t in PUBLISHED}
+    title = "Civic data intermediaries"
+    description = (
+        "Organizations a community can call on to find and use local data, gathered from "
+        "public listings (see sources) and linked into one row per organization."
+    )
+    if release.sample:
+        title += " (SAMPLE: built from recorded sample data, not a live refresh)"
+        description = "SAMPLE RELEASE built from recorded fixture or sample snapshots. " + description
+    return {
+        "name": PACKAGE_NAME,
+        "title": title,
+        "description": description,
+        "version": datetime.fromisoformat(created.replace("Z", "+00:00")).strftime("%Y.%-m.%-d"),
+        "created": created,
+        "licenses": [DATA_LICENSE],
+        "sources": release.sources,
+        "sample": release.sample,
+        "inputs_fingerprint": release.fingerprint,
+        "resources": [
+            {
+                "name": table.name,
+                "path": f"{table.name}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "description": descriptions[table.name],
+                "schema": table_schema(table),
+            }
+            for table in PUBLISHED
+        ],
+    }
+
+
+def package_fingerprint(path: Path) -> str | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("inputs_fingerprint")
+    except (OSError, ValueError):
+        return None
+
+
+def validate_package(descriptor_path: Path) -> list[str]:
+    """Frictionless validation errors of a package on disk (empty when valid)."""
+    from frictionless import validate
+
+    report = validate(str(descriptor_path))
+    if report.valid:
+        return []
+    return [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors][:20] + [
+        f"{e.type}: {e.message}" for e in report.errors
+    ][:20]
+
+
+def write_package(release: Release, output_dir: Path, created: str) -> PublishOutcome:
+    """Write CSVs and datapackage.json to a staging folder, validate, then swap them in."""
+    target = output_dir / PACKAGE_FILE
+    reason = why_not_publish(release, package_fingerprint(target))
+    if reason:
+        return PublishOutcome(False, str(target), reason)
+    staging = output_dir / f".staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        for table in PUBLISHED:
+            write_csv(release.table(table.name), table, staging / f"{table.name}.csv")
+        descriptor = package_descriptor(release, created)
+        (staging / PACKAGE_FILE).write_text(json.dumps(descriptor, indent=2) + "\n",
+                                            encoding="utf-8")
+        errors = validate_package(staging / PACKAGE_FILE)
+        if errors:
+            raise PackageInvalid(errors)
+        for table in PUBLISHED:  # data first, descriptor last: readers see old or new, not neither
+            os.replace(staging / f"{table.name}.csv", output_dir / f"{table.name}.csv")
+        os.replace(staging / PACKAGE_FILE, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return PublishOutcome(True, str(target), "written")
+
+
+def write_csv(frame: pd.DataFrame, table: Table, path: Path) -> None:
+    spreadsheet_safe(frame[list(table.columns)]).to_csv(
+        path, index=False, encoding="utf-8", lineterminator="\n"
+    )
+
+
+class PackageInvalid(Exception):
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("the data package did not validate; nothing was published:\n  "
+                         + "\n  ".join(errors))
+
+
+def utc_timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
