@@ -34,7 +34,8 @@ from sources.registry import SOURCES
 
 
 def _preview(frame: pd.DataFrame, rows: int = 5) -> dg.MetadataValue:
-    return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False) if len(frame) else "_empty_")
+    text = frame.head(rows).to_markdown(index=False) if len(frame) else "_empty_"
+    return dg.MetadataValue.md(text)
 
 
 def snapshot_asset(source: Source) -> dg.AssetsDefinition:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from schemas.published import INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from pipelines.collect import SourceRecords
+from schemas.published import INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.table import empty_frame, pandera_schema
 from sources.registry import source_named
 

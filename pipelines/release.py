@@ -158,7 +158,9 @@ def package_descriptor(release: Release, created: str) -> dict:
     )
     if release.sample:
         title += " (SAMPLE: built from recorded sample data, not a live refresh)"
-        description = "SAMPLE RELEASE built from recorded fixture or sample snapshots. " + description
+        description = (
+            "SAMPLE RELEASE built from recorded fixture or sample snapshots. " + description
+        )
     return {
         "name": PACKAGE_NAME,
         "title": title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class SourceError(Exception):
-    """Something went wrong with one source; the pipeline reports it and carries on with the rest."""
+    """Something went wrong with one source; the pipeline reports it and carries on."""
 
     def __init__(self, source: str, url: str, problem: str, expected: str = "") -> None:
         self.source = source

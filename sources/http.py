@@ -21,7 +21,9 @@ from sources.errors import FetchError
 from sources.snapshot import utc_now
 
 PROJECT_URL = "https://github.com/civic-intermediaries/intermediaries"
-USER_AGENT = f"civic-intermediaries/0.1 (+{PROJECT_URL}; open directory of civic data intermediaries)"
+USER_AGENT = (
+    f"civic-intermediaries/0.1 (+{PROJECT_URL}; open directory of civic data intermediaries)"
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class _CappedRetry(Retry):
 
 @dataclass
 class PoliteClient:
-    """GET with timeouts, retries, robots.txt, a per-host delay, a size cap and conditional requests."""
+    """GET with timeouts, retries, robots.txt, per-host delay, size cap, conditional requests."""
 
     source: str
     settings: HttpSettings = field(default_factory=HttpSettings)

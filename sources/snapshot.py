@@ -53,7 +53,7 @@ class Page:
 
 @dataclass(frozen=True)
 class FailedRequest:
-    """A request in the fetch plan that did not succeed; kept so the manifest tells the whole story."""
+    """A request of the fetch plan that failed; kept so the manifest tells the whole story."""
 
     url: str
     error: str
