@@ -228,7 +228,11 @@ class PoliteClient:
         """None means no rules (robots.txt absent). An unreachable robots.txt (5xx) disallows all,
         as RFC 9309 asks; a host that does not answer at all fails the fetch that needed it."""
         robots_url = f"{root}/robots.txt"
-        response = self._request(robots_url, {}, "robots.txt")
+        try:
+            response = self._request(robots_url, {}, "robots.txt")
+        except FetchError as error:
+            raise FetchError(self.source, for_url, f"{error.problem} (while reading "
+                             f"{robots_url})", "a reachable host") from error
         try:
             if response.status_code >= 500:
                 return Protego.parse("User-agent: *\nDisallow: /")
