@@ -15,6 +15,12 @@ from urllib.parse import urlsplit
 import requests
 from protego import Protego
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 from urllib3.util.retry import Retry
 
 from sources.errors import FetchError
@@ -248,21 +254,29 @@ def _host(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
+def _reason(error: Exception) -> Exception:
+    """The underlying urllib3 error: requests wraps a retried timeout as a ConnectionError."""
+    inner = error.args[0] if error.args else None
+    return getattr(inner, "reason", None) or error
+
+
 def _is_connection_failure(error: Exception) -> bool:
-    if isinstance(error, requests.ConnectTimeout):
-        return True
-    return isinstance(error, requests.ConnectionError) and not isinstance(
-        error, requests.ReadTimeout
-    )
+    reason = _reason(error)
+    if isinstance(error, requests.ReadTimeout) or isinstance(reason, ReadTimeoutError):
+        return False
+    return isinstance(error, requests.ConnectionError | requests.ConnectTimeout)
 
 
 def _describe(error: Exception) -> str:
-    if isinstance(error, requests.ConnectTimeout):
+    reason = _reason(error)
+    if isinstance(reason, NewConnectionError | NameResolutionError):
+        return "could not connect (host down or unreachable)"
+    if isinstance(error, requests.ConnectTimeout) or isinstance(reason, ConnectTimeoutError):
         return "connection timed out"
-    if isinstance(error, requests.ReadTimeout):
+    if isinstance(error, requests.ReadTimeout) or isinstance(reason, ReadTimeoutError):
         return "server stopped answering (read timed out)"
     if isinstance(error, requests.exceptions.RetryError):
-        return f"gave up after retries: {error.args[0].reason if error.args else error}"
+        return f"gave up after retries: {reason}"
     if isinstance(error, requests.ConnectionError):
         return "could not connect (host down or unreachable)"
     return f"request failed: {error}"

@@ -26,6 +26,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def serve(routes: dict[str, Route]) -> Iterator[RecordedServer]:
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                if "Content-Length" not in reply.headers:
+                if reply.send_length and "Content-Length" not in reply.headers:
                     self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
                 if reply.status != 304:

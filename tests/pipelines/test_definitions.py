@@ -1,0 +1,45 @@
+"""The Dagster definitions load, and show what a user expects in the UI."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines import defs
+from sources.registry import SOURCES
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_every_source_has_a_snapshot_and_a_records_asset_in_the_sources_group():
+    graph = defs.resolve_asset_graph()
+    for source in SOURCES:
+        for step in ("snapshot", "records"):
+            key = dg.AssetKey(f"{source.name}_{step}")
+            assert graph.get(key).group_name == "sources"
+
+
+def test_core_and_publish_assets_are_grouped_left_to_right():
+    graph = defs.resolve_asset_graph()
+    assert graph.get(dg.AssetKey("intermediaries")).group_name == "core"
+    for name in ("intermediaries_duckdb", "datapackage"):
+        assert graph.get(dg.AssetKey(name)).group_name == "publish"
+
+
+def test_checks_schedule_and_executor():
+    check_names = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
+    assert {"record_count", "refreshed", "unique_ids", "geolocated_share", "package_valid"} <= (
+        check_names)
+    schedule = defs.resolve_schedule_def("weekly_refresh")
+    assert schedule.cron_schedule == "0 6 * * 1" and schedule.job_name == "refresh"
+    assert defs.resolve_job_def("refresh").executor_def.name == "in_process"
+
+
+def test_dagster_definitions_validate_passes_on_the_workspace():
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate",
+         "-w", "workspace.yaml"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,124 @@
+"""The whole refresh, in process, in a temporary folder: replayed, live from a local server,
+and with a source that breaks. No test here touches the internet."""
+
+import json
+import socket
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from frictionless import validate
+
+from pipelines.definitions import build_defs
+from pipelines.settings import PipelineSettings
+from tests.support import FIXTURES, Reply, serve
+
+SNAPSHOTS = FIXTURES / "snapshots"
+SAMPLE_JSON = (SNAPSHOTS / "cfa/20261101T120000000000Z/bodies/0000.json").read_bytes()
+FAST = {"http_delay": 0.0, "http_backoff": 0.01, "http_retries": 1, "http_timeout": 2.0}
+
+
+def refresh(tmp_path: Path, **settings) -> dg.ExecuteInProcessResult:
+    config = {"snapshot_dir": str(tmp_path / "snapshots"), "output_dir": str(tmp_path / "out"),
+              "min_records": {"cfa": 10}, **FAST, **settings}
+    job = build_defs(PipelineSettings(**config)).resolve_job_def("refresh")
+    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def release_bytes(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+
+
+def test_replayed_snapshot_publishes_a_valid_package_and_database(tmp_path):
+    result = refresh(tmp_path, replay_dir=str(SNAPSHOTS))
+    assert result.success
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+    out = tmp_path / "out"
+
+    report = validate(str(out / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "message"])
+    package = json.loads((out / "datapackage.json").read_text())
+    assert package["sample"] is True and "SAMPLE" in package["title"]
+    assert package["licenses"] and package["sources"] and package["version"] and package["created"]
+    assert package["resources"][0]["schema"]["primaryKey"] == ["intermediary_id"]
+
+    with duckdb.connect(str(out / "intermediaries.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM intermediaries").fetchone()[0] == 22
+        state = con.execute("SELECT state FROM intermediaries WHERE name = 'BetaNYC'").fetchone()
+        assert state == ("NY",)
+        nearest = con.execute("SELECT name FROM nearest_intermediaries(40.7, -74.0, 1)").fetchone()
+        assert nearest == ("BetaNYC",)
+        assert con.execute("SELECT sample FROM release_info").fetchone() == (True,)
+
+
+def test_a_rerun_with_nothing_new_leaves_the_release_byte_identical(tmp_path):
+    assert refresh(tmp_path, replay_dir=str(SNAPSHOTS)).success
+    before = release_bytes(tmp_path / "out")
+    result = refresh(tmp_path, replay_dir=str(SNAPSHOTS))
+    assert result.success
+    assert release_bytes(tmp_path / "out") == before
+    assert not result.output_for_node("datapackage").published
+    assert "unchanged" in result.output_for_node("datapackage").reason
+
+
+def test_live_fetch_from_a_mirror_then_a_broken_source_keeps_the_last_good_release(tmp_path):
+    with serve({"/organizations.json": [Reply(SAMPLE_JSON), Reply(b"<html>oops</html>")]}) as s:
+        url = s.url + "/organizations.json"
+        first = refresh(tmp_path, source_urls={"cfa": url})
+        assert first.success
+        records = first.output_for_node("cfa_records")
+        assert records.status == "fresh" and not records.sample
+        published = release_bytes(tmp_path / "out")
+        package = json.loads(published["datapackage.json"])
+        assert package["sample"] is False and package["sources"][0]["path"] == url
+
+        second = refresh(tmp_path, source_urls={"cfa": url})
+
+    assert second.success  # a broken source is reported and skipped, not a crash
+    carried = second.output_for_node("cfa_records")
+    assert carried.status == "carried_forward"
+    assert carried.problem.startswith("cfa:") and url in carried.problem
+    assert "not valid JSON" in carried.problem
+    assert (carried.records["retrieved_at"] == records.records["retrieved_at"]).all()
+    assert release_bytes(tmp_path / "out") == published
+
+
+def test_an_unreachable_source_that_never_succeeded_is_listed_missing(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = refresh(tmp_path, source_urls={"cfa": f"http://127.0.0.1:{port}/organizations.json"})
+    assert result.success
+    records = result.output_for_node("cfa_records")
+    assert records.status == "missing" and "could not connect" in records.problem
+    assert not (tmp_path / "out" / "datapackage.json").exists()
+    assert not list((tmp_path / "snapshots").glob("cfa/2*"))  # a failed fetch leaves no snapshot
+
+
+def test_far_fewer_records_stops_the_publish(tmp_path):
+    few = json.dumps(json.loads(SAMPLE_JSON)[:3]).encode()
+    with serve({"/organizations.json": [Reply(SAMPLE_JSON), Reply(few)]}) as server:
+        url = server.url + "/organizations.json"
+        assert refresh(tmp_path, source_urls={"cfa": url}).success
+        published = release_bytes(tmp_path / "out")
+        result = refresh(tmp_path, source_urls={"cfa": url})
+    assert not result.success
+    failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
+    assert "record_count" in failed
+    assert release_bytes(tmp_path / "out") == published
+
+
+def test_the_source_url_comes_from_the_environment(monkeypatch):
+    from sources.registry import source_named
+
+    monkeypatch.setenv("INTERMEDIARIES_CFA_URL", "http://127.0.0.1:1/mirror.json")
+    cfa = source_named("cfa")
+    assert PipelineSettings().url_for(cfa) == "http://127.0.0.1:1/mirror.json"
+    overridden = PipelineSettings(source_urls={"cfa": "http://127.0.0.1:2/x.json"})
+    assert overridden.url_for(cfa) == "http://127.0.0.1:2/x.json"
+
+
+@pytest.mark.parametrize("name", ["cfa"])
+def test_every_source_has_a_fixture_snapshot(name):
+    assert list((SNAPSHOTS / name).glob("*/manifest.json"))

@@ -1,0 +1,95 @@
+"""The Code for America parser, on the real records in shared/reference."""
+
+import json
+
+import pytest
+
+from sources import cfa
+from sources.errors import ParseError
+from tests.support import FIXTURES, make_snapshot
+
+SAMPLE = FIXTURES / "snapshots/cfa/20261101T120000000000Z/bodies/0000.json"
+
+
+@pytest.fixture
+def brigades(tmp_path):
+    snapshot = make_snapshot(tmp_path, "cfa", {cfa.URL: SAMPLE.read_bytes()},
+                             content_type="text/plain; charset=utf-8")
+    return cfa.parse(snapshot).set_index("name")
+
+
+def test_every_sample_record_is_parsed(brigades):
+    assert len(brigades) == len(json.loads(SAMPLE.read_bytes()))
+
+
+def test_us_states_become_usps_codes(brigades):
+    where = ["city", "state", "country"]
+    assert brigades.loc["BetaNYC", where].tolist() == ["New York", "NY", "US"]
+    # spelled-out state in the city text
+    assert brigades.loc["Akron Civic Hackathon", ["city", "state"]].tolist() == ["Akron", "OH"]
+    # no location object at all: the "City, ST" text is enough
+    assert brigades.loc["Code for Atlantic City", ["city", "state", "country"]].tolist() == [
+        "Atlantic City", "NJ", "US"]
+
+
+def test_statewide_group_has_a_state_but_no_city(brigades):
+    row = brigades.loc["Open NC Collaborative"]
+    assert (row["state"], row["country"]) == ("NC", "US")
+    assert row.isna()["city"]
+
+
+def test_international_groups_are_kept_and_marked_by_country(brigades):
+    assert brigades.loc["Code for Canada", ["city", "country"]].tolist() == ["Toronto", "CA"]
+    assert brigades.loc["Code for Australia", "country"] == "AU"
+    # "Curitiba, PR" is Paraná, Brazil: not Puerto Rico
+    assert brigades.loc["Code for Brazil", ["city", "country"]].tolist() == ["Curitiba", "BR"]
+    assert brigades.loc["Code for Brazil"].isna()["state"]
+
+
+def test_groups_without_country_keep_their_region(brigades):
+    assert brigades.loc["Code for Africa", "region"] == "Africa"
+    assert brigades.loc["Code for Europe", "region"] == "Europe"
+    assert brigades.loc["Code for Europe"].isna()["city"]
+
+
+def test_missing_coordinates_are_empty_not_zero(brigades):
+    row = brigades.loc["Open Data Standards"]
+    assert row.isna()["latitude"] and row.isna()["longitude"]
+    assert brigades.loc["BetaNYC", "latitude"] == pytest.approx(40.7144)
+
+
+def test_kinds_follow_tags(brigades):
+    assert brigades.loc["18F", "kind"] == "government"
+    assert brigades.loc["Code for America", "kind"] == "civic_tech_network"  # Code for All
+    assert brigades.loc["Open Elections", "kind"] == "project"
+    assert brigades.loc["Code for ABQ", "kind"] == "brigade"
+    assert brigades.loc["Detroit Water Project", "kind"] == "civic_tech_group"
+
+
+def test_lists_are_kept(brigades):
+    assert brigades.loc["Code for Bloomington", "previous_names"] == (
+        "Code for Bloomington (BMG Hack); BMG Hack")
+    assert "twitter: @codeforabq" in brigades.loc["Code for ABQ", "social_profiles"]
+    assert brigades.loc["FreeGeekChicago", "tags"] == "partner; midwest"
+
+
+def test_every_row_carries_provenance(brigades):
+    assert (brigades["source_url"] == cfa.URL).all()
+    assert (brigades["retrieved_at"] == "2026-11-01T00:00:00Z").all()
+    assert brigades["record_id"].is_unique
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        (b"<html>rate limited</html>", "not valid JSON"),
+        (b'{"organizations": []}', "top level is a dict"),
+        (b'[{"website": "http://x.org"}]', "record 0 has no name"),
+    ],
+)
+def test_bad_input_raises_a_parse_error_naming_the_url(tmp_path, body, problem):
+    snapshot = make_snapshot(tmp_path, "cfa", {cfa.URL: body})
+    with pytest.raises(ParseError) as error:
+        cfa.parse(snapshot)
+    assert problem in str(error.value)
+    assert cfa.URL in str(error.value) and str(error.value).startswith("cfa:")

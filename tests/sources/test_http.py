@@ -1,0 +1,132 @@
+"""The polite HTTP client against a real local server: retries, limits, robots.txt, 304s."""
+
+import socket
+import time
+from dataclasses import replace
+
+import pytest
+
+from sources.base import Recorder
+from sources.errors import FetchError
+from sources.http import USER_AGENT, PoliteClient, Validators
+from sources.snapshot import SnapshotWriter
+from tests.support import Reply, serve
+
+
+def client(settings, **changes) -> PoliteClient:
+    return PoliteClient(source="test", settings=replace(settings, **changes))
+
+
+def test_retries_a_server_error_then_succeeds(fast_http):
+    with serve({"/data": [Reply(status=500), Reply(status=503), Reply(b"ok")]}) as server:
+        response = client(fast_http).get(server.url + "/data")
+    assert response.body == b"ok"
+    assert len(server.hits("/data")) == 3
+
+
+def test_gives_up_after_the_retries_with_a_clear_error(fast_http):
+    with serve({"/data": Reply(status=500)}) as server:
+        with pytest.raises(FetchError) as error:
+            client(fast_http, retries=1).get(server.url + "/data", expected="a JSON file")
+    message = str(error.value)
+    assert message.startswith("test:") and "/data" in message and "expected a JSON file" in message
+    assert len(server.hits("/data")) == 2
+
+
+def test_429_waits_as_long_as_retry_after_says(fast_http):
+    busy = Reply(status=429, headers={"Retry-After": "1"})
+    with serve({"/data": [busy, Reply(b"ok")]}) as server:
+        started = time.monotonic()
+        response = client(fast_http).get(server.url + "/data")
+        waited = time.monotonic() - started
+    assert response.body == b"ok"
+    assert waited >= 0.9
+
+
+def test_a_server_that_stops_answering_times_out(fast_http):
+    with serve({"/slow": Reply(b"late", delay=1.5)}) as server:
+        with pytest.raises(FetchError, match="read timed out"):
+            client(fast_http, read_timeout=0.3, retries=0).get(server.url + "/slow")
+
+
+def test_an_oversize_body_is_refused(fast_http):
+    with serve({"/big": Reply(b"x" * 5000)}) as server:
+        with pytest.raises(FetchError, match="5000 bytes is over the 1000-byte limit"):
+            client(fast_http, max_bytes=1000).get(server.url + "/big")
+
+
+def test_an_oversize_body_without_a_declared_length_is_cut_off_while_reading(fast_http):
+    with serve({"/stream": Reply(b"y" * 200_000, send_length=False)}) as server:
+        with pytest.raises(FetchError, match="is over the 100000-byte limit"):
+            client(fast_http, max_bytes=100_000).get(server.url + "/stream")
+
+
+def test_robots_txt_is_obeyed(fast_http):
+    robots = Reply(b"User-agent: *\nDisallow: /private/\n")
+    with serve({"/robots.txt": robots, "/private/page": Reply(b"secret"),
+                "/public": Reply(b"hello")}) as server:
+        c = client(fast_http)
+        assert c.get(server.url + "/public").body == b"hello"
+        with pytest.raises(FetchError, match="robots.txt disallows"):
+            c.get(server.url + "/private/page")
+    assert not server.hits("/private/page")
+    assert len(server.hits("/robots.txt")) == 1  # read once per host
+
+
+def test_identifies_itself_with_a_project_url(fast_http):
+    with serve({"/data": Reply(b"ok")}) as server:
+        client(fast_http).get(server.url + "/data")
+    agent = server.hits("/data")[0].headers["User-Agent"]
+    assert agent == USER_AGENT and "+https://" in agent
+
+
+def test_waits_between_requests_to_one_host(fast_http):
+    sleeps: list[float] = []
+    with serve({"/a": Reply(b"a")}) as server:
+        c = PoliteClient("test", replace(fast_http, per_host_delay=5), sleep=sleeps.append)
+        c.get(server.url + "/a")
+        c.get(server.url + "/a")
+    assert sleeps and all(0 < s <= 5 for s in sleeps)
+
+
+def test_conditional_request_gets_304_and_reuses_the_previous_body(tmp_path, fast_http):
+    def conditional(request):
+        if request.headers.get("If-None-Match") == '"v1"':
+            return Reply(status=304, headers={"ETag": '"v1"'})
+        return Reply(b'[{"name": "x"}]', headers={"ETag": '"v1"'})
+
+    with serve({"/orgs.json": conditional}) as server:
+        url = server.url + "/orgs.json"
+        first = SnapshotWriter(tmp_path, "test")
+        Recorder(client(fast_http), first).get(url)
+        previous = first.close()
+        second = SnapshotWriter(tmp_path, "test")
+        body = Recorder(client(fast_http), second, previous).get(url)
+        snapshot = second.close()
+    assert body == b'[{"name": "x"}]'
+    page = snapshot.pages[0]
+    assert page.not_modified and page.status == 304
+    assert snapshot.body(page) == previous.body(previous.pages[0])
+    assert server.hits("/orgs.json")[1].headers["If-None-Match"] == '"v1"'
+
+
+def test_validators_are_sent(fast_http):
+    with serve({"/f": Reply(status=304)}) as server:
+        response = client(fast_http).get(
+            server.url + "/f", Validators(None, "Wed, 01 Oct 2026 00:00:00 GMT"))
+    assert response.not_modified
+    assert server.hits("/f")[0].headers["If-Modified-Since"] == "Wed, 01 Oct 2026 00:00:00 GMT"
+
+
+def test_a_host_that_refuses_connections_is_given_up_quickly(fast_http):
+    with socket.socket() as s:  # find a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = client(fast_http, host_down_after=2, retries=0, obey_robots=False)
+    started = time.monotonic()
+    for _ in range(2):
+        with pytest.raises(FetchError, match="could not connect"):
+            c.get(f"http://127.0.0.1:{port}/page")
+    with pytest.raises(FetchError, match="marked down"):
+        c.get(f"http://127.0.0.1:{port}/other")
+    assert time.monotonic() - started < 5

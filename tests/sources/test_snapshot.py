@@ -1,0 +1,38 @@
+"""Snapshots are written whole or not at all, and their bodies are checked on read."""
+
+import pytest
+
+from sources.errors import SnapshotError
+from sources.snapshot import SnapshotWriter, latest_snapshot, load_snapshot
+from tests.support import make_snapshot
+
+
+def test_a_snapshot_round_trips_bodies_exactly(tmp_path):
+    body = "Café, “quotes”\r\n".encode()
+    snapshot = make_snapshot(tmp_path, "src", {"http://example.test/a": body})
+    again = load_snapshot(snapshot.folder)
+    assert again.body(again.page("http://example.test/a")) == body
+    assert again.pages[0].size == len(body) and again.mode == "fixture" and again.is_sample
+
+
+def test_an_interrupted_fetch_is_not_a_snapshot(tmp_path):
+    complete = make_snapshot(tmp_path, "src", {"http://example.test/a": b"1"})
+    unfinished = SnapshotWriter(tmp_path, "src")  # never closed: no manifest
+    unfinished.add(url="http://example.test/a", final_url="http://example.test/a", status=200,
+                   content_type="", body=b"2", retrieved_at="2026-11-02T00:00:00Z")
+    assert latest_snapshot(tmp_path, "src").folder == complete.folder
+
+
+def test_a_tampered_body_is_detected(tmp_path):
+    snapshot = make_snapshot(tmp_path, "src", {"http://example.test/a": b"original"})
+    (snapshot.folder / snapshot.pages[0].path).write_bytes(b"changed")
+    with pytest.raises(SnapshotError, match="sha256"):
+        snapshot.body(snapshot.pages[0])
+
+
+def test_same_content_same_fingerprint(tmp_path):
+    a = make_snapshot(tmp_path / "a", "src", {"http://example.test/a": b"x"})
+    b = make_snapshot(tmp_path / "b", "src", {"http://example.test/a": b"x"},
+                      retrieved_at="2026-11-09T00:00:00Z")
+    c = make_snapshot(tmp_path / "c", "src", {"http://example.test/a": b"y"})
+    assert a.fingerprint() == b.fingerprint() != c.fingerprint()
