@@ -132,8 +132,9 @@ def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[
         "contact_phone": phone,
     }
     return [
-        {**shared, **org, "contact_email": _email_for(org, emails, len(organizations))}
-        for org in organizations
+        {**shared, **org, "contact_email": email}
+        for org, email in zip(organizations, _emails_by_organization(organizations, emails),
+                              strict=True)
     ]
 
 
@@ -310,18 +311,21 @@ def _year(items: Iterable[Tag]) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _email_for(org: Mapping[str, Any], emails: list[str], organizations: int) -> str | None:
-    """A partnership's email goes to the organization whose website shares its domain; with one
-    organization, or when no domain matches, the partnership's first email applies to all."""
-    if not emails:
-        return None
-    if organizations > 1 and org.get("website"):
-        host = _site(org["website"])
-        for email in emails:
-            domain = email.rsplit("@", 1)[1]
-            if host == domain or host.endswith("." + domain) or domain.endswith("." + host):
-                return email
-    return emails[0]
+def _emails_by_organization(
+    organizations: list[dict[str, Any]], emails: list[str]
+) -> list[str | None]:
+    """Each organization's contact email. An address on an organization's website domain is that
+    organization's; the first address on no member's domain is the partnership's, for all."""
+    owned = [[e for e in emails if _same_domain(org.get("website"), e)] for org in organizations]
+    unowned = [e for e in emails if not any(e in mine for mine in owned)]
+    return [mine[0] if mine else (unowned[0] if unowned else None) for mine in owned]
+
+
+def _same_domain(website: str | None, email: str) -> bool:
+    if not website:
+        return False
+    host, domain = _site(website), email.rsplit("@", 1)[1]
+    return host == domain or host.endswith("." + domain) or domain.endswith("." + host)
 
 
 def _is_organizational(email: str, initials: set[str]) -> bool:

@@ -1,0 +1,242 @@
+"""NNIP partners: the parser on recorded profile pages, and the fetch plan against a local server.
+
+The fixtures in tests/fixtures/nnip/ are a listing of five partners (Baltimore, Columbus, Detroit,
+New Orleans, and the joint Washington, DC partnership of two organizations) and their profiles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from pipelines.merge import LISTING_COLUMNS
+from sources import nnip
+from sources.base import Recorder
+from sources.errors import FetchError, ParseError
+from sources.http import HttpSettings, PoliteClient
+from sources.snapshot import Snapshot, SnapshotWriter
+from tests.support import FIXTURES, Reply, make_snapshot, serve
+
+PAGES = FIXTURES / "nnip"
+PROFILES = {
+    "baltimore": "profile_baltimore.html",
+    "columbus": "profile_columbus.html",
+    "detroit": "profile_detroit.html",
+    "new-orleans": "profile_new_orleans.html",
+    "washington-dc": "profile_washington_dc.html",
+}
+RETRIEVED_AT = "2026-11-01T00:00:00Z"
+
+
+def fixture(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
+
+
+def profile_url(slug: str) -> str:
+    return f"{nnip.URL}/{slug}"
+
+
+def recorded_snapshot(root: Path, listing: str = "listing.html", **replaced: str) -> Snapshot:
+    """The listing and every profile, as a fetch would have archived them.
+
+    ``replaced`` swaps a profile's page for another fixture (``detroit="profile_no_name.html"``).
+    """
+    pages = {nnip.URL: fixture(listing)}
+    for slug, name in PROFILES.items():
+        pages[profile_url(slug)] = fixture(replaced.get(slug.replace("-", "_"), name))
+    return make_snapshot(root, "nnip", pages, retrieved_at=RETRIEVED_AT)
+
+
+@pytest.fixture
+def partners(tmp_path: Path):
+    return nnip.parse(recorded_snapshot(tmp_path))
+
+
+def row(partners, name: str) -> dict:
+    rows = partners[partners["name"] == name]
+    assert len(rows) == 1, f"expected one row named {name!r}"
+    return rows.iloc[0].to_dict()
+
+
+# --- the parser on recorded pages -----------------------------------------------------------------
+
+def test_every_partner_organization_is_one_row(partners):
+    assert sorted(partners["name"]) == [
+        "Baltimore Neighborhood Indicators Alliance–Jacob France Institute",
+        "Community Research Partners",
+        "Data Driven Detroit",
+        "The Data Center",
+        "Urban Institute",
+        "Washington DC Local Initiatives Support Corporation (LISC)",
+    ]
+    assert set(partners["kind"]) == {"nnip_partner"}
+    assert partners["record_id"].is_unique
+
+
+def test_a_joint_partnership_gives_one_row_per_organization_sharing_the_partnership(partners):
+    dc = partners[partners["partnership"] == "washington-dc"]
+    assert list(dc["name"]) == [
+        "Urban Institute", "Washington DC Local Initiatives Support Corporation (LISC)"
+    ]
+    assert list(dc["website"]) == ["https://www.urban.org/", "https://www.lisc.org/dc/"]
+    assert set(dc["city"]) == {"Washington"} and set(dc["state"]) == {"DC"}
+    assert set(dc["year_joined"]) == {1997}
+    assert set(dc["source_url"]) == {profile_url("washington-dc")}
+
+
+def test_a_partnership_email_goes_to_the_organization_whose_domain_it_is(partners):
+    assert row(partners, "Urban Institute")["contact_email"] == "neighborhoodinfodc@urban.org"
+    lisc = row(partners, "Washington DC Local Initiatives Support Corporation (LISC)")
+    assert pd.isna(lisc["contact_email"])
+
+
+def test_a_profile_without_website_or_year_leaves_them_empty(partners):
+    columbus = row(partners, "Community Research Partners")
+    assert pd.isna(columbus["website"]) and pd.isna(columbus["year_joined"])
+    assert pd.isna(columbus["contact_email"]) and pd.isna(columbus["contact_phone"])
+    assert columbus["city"] == "Columbus" and columbus["state"] == "OH"
+    assert columbus["description"].startswith("Community Research Partners is a nonprofit")
+
+
+def test_fields_are_read_by_their_labels(partners):
+    detroit = row(partners, "Data Driven Detroit")
+    assert detroit["website"] == "https://datadrivendetroit.org/"
+    assert detroit["year_joined"] == 2009
+    assert (detroit["city"], detroit["state"]) == ("Detroit", "MI")
+    baltimore = row(partners, "Baltimore Neighborhood Indicators Alliance–Jacob France Institute")
+    assert baltimore["website"] == "https://bniajfi.org/"  # from the separate Website field
+
+
+def test_state_is_a_usps_code_even_when_the_profile_names_only_the_city(partners):
+    assert dict(zip(partners["partnership"], partners["state"], strict=True)) == {
+        "baltimore": "MD", "columbus": "OH", "detroit": "MI", "new-orleans": "LA",
+        "washington-dc": "DC",
+    }
+    # The New Orleans profile says only "New Orleans"; the listing's "New Orleans, LA" fills in.
+    assert row(partners, "The Data Center")["city"] == "New Orleans"
+
+
+def test_contacts_are_organizational_never_a_person(partners):
+    assert row(partners, "Data Driven Detroit")["contact_email"] == "askd3@datadrivendetroit.org"
+    baltimore = row(partners, "Baltimore Neighborhood Indicators Alliance–Jacob France Institute")
+    assert (baltimore["contact_email"], baltimore["contact_phone"]) == (
+        "bnia-jfi@ubalt.edu", "410-837-4377"
+    )
+    # The New Orleans profile names only its director: nothing of it is kept.
+    data_center = row(partners, "The Data Center")
+    assert pd.isna(data_center["contact_email"]) and pd.isna(data_center["contact_phone"])
+    assert not partners.astype(str).apply(lambda c: c.str.contains("Gardere")).any().any()
+
+
+def test_personal_mailboxes_are_dropped():
+    html = (
+        "<div class='field-item'>Jane Doe, Director: jane.doe@example.org</div>"
+        "<div class='field-item'>General: info@example.org, or ex-data [at] example [dot] org</div>"
+    )
+    items = BeautifulSoup(html, "lxml").select(".field-item")
+    assert nnip.organizational_emails(items, ["Example Data Hub"]) == [
+        "info@example.org", "ex-data@example.org"
+    ]
+
+
+def test_every_row_carries_its_profile_url_and_retrieval_time(partners):
+    assert (partners["source_url"] == partners["partnership"].map(profile_url)).all()
+    assert (partners["retrieved_at"] == RETRIEVED_AT).all()
+
+
+def test_a_profile_without_an_organization_name_is_a_parse_error_naming_its_url(tmp_path):
+    snapshot = recorded_snapshot(tmp_path, columbus="profile_no_name.html")
+    with pytest.raises(ParseError) as error:
+        nnip.parse(snapshot)
+    assert error.value.url == profile_url("columbus")
+    assert "names no organization" in str(error.value)
+
+
+def test_a_listing_without_partner_links_is_a_parse_error(tmp_path):
+    snapshot = recorded_snapshot(tmp_path, listing="listing_no_links.html")
+    with pytest.raises(ParseError) as error:
+        nnip.parse(snapshot)
+    assert error.value.url == nnip.URL
+    assert "no partner profile links" in str(error.value)
+
+
+def test_profile_links_are_found_by_their_path_resolved_and_deduplicated():
+    links = nnip.profile_links(fixture("listing.html"), nnip.URL)
+    # Logo, title and "Read more" all link each profile; menus link other /partners/ pages.
+    assert list(links) == [profile_url(slug) for slug in PROFILES]
+    assert links[profile_url("detroit")] == "Detroit, MI"
+
+
+def test_older_profile_paths_count_but_other_sites_and_pages_do_not():
+    html = (
+        '<a href="https://neighborhoodindicators.org/partner/131">New Orleans</a>'
+        '<a href="/partners/become-partner">Become a Partner</a>'
+        '<a href="/partners/profiles?page=1">next page</a>'
+        '<a href="https://example.org/partners/profiles/elsewhere">Elsewhere</a>'
+    )
+    assert nnip.profile_links(html, nnip.URL) == {
+        "https://neighborhoodindicators.org/partner/131": "New Orleans"
+    }
+
+
+def test_listings_have_the_shared_source_records_columns(partners):
+    listings = nnip.to_listings(partners)
+    assert list(listings.columns) == LISTING_COLUMNS
+    assert set(listings["source"]) == {"nnip"} and set(listings["country"]) == {"US"}
+    assert listings["events_url"].isna().all() and listings["latitude"].isna().all()
+    assert (listings["source_url"] == partners["source_url"]).all()
+
+
+# --- the fetch plan against a local server ----------------------------------------------------
+
+def html(name: str) -> Reply:
+    return Reply(fixture(name), headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def fetch_into(tmp_path: Path, routes: dict) -> tuple[Snapshot, str, list]:
+    """Run the fetch plan against a local server; return the snapshot, the server URL and its
+    request log."""
+    with serve(routes) as server:
+        client = PoliteClient(
+            source="nnip", settings=HttpSettings(per_host_delay=0, backoff_factor=0, retries=1)
+        )
+        writer = SnapshotWriter(tmp_path, "nnip")
+        try:
+            nnip.fetch(Recorder(client, writer), server.url + "/partners/profiles", {})
+        finally:
+            client.close()
+        return writer.close(), server.url, list(server.requests)
+
+
+def test_the_fetch_plan_gets_the_listing_then_each_profile_once(tmp_path):
+    routes = {"/partners/profiles": html("listing.html")}
+    routes |= {f"/partners/profiles/{slug}": html(name) for slug, name in PROFILES.items()}
+    snapshot, base, requests = fetch_into(tmp_path, routes)
+
+    paths = [r.path for r in requests]
+    assert paths[0] == "/robots.txt"  # the polite client asks first; 404 means allowed
+    assert paths[1:] == ["/partners/profiles"] + [f"/partners/profiles/{s}" for s in PROFILES]
+    partners = nnip.parse(snapshot)
+    assert len(partners) == 6
+    assert set(partners["source_url"]) == {f"{base}/partners/profiles/{s}" for s in PROFILES}
+
+
+def test_a_failed_profile_is_recorded_and_the_rest_still_parse(tmp_path):
+    routes = {"/partners/profiles": html("listing.html")}
+    routes |= {f"/partners/profiles/{slug}": html(name) for slug, name in PROFILES.items()
+               if slug != "detroit"}  # Detroit answers 404
+    snapshot, base, _ = fetch_into(tmp_path, routes)
+
+    assert [f.url for f in snapshot.failures] == [f"{base}/partners/profiles/detroit"]
+    partners = nnip.parse(snapshot)
+    assert "Data Driven Detroit" not in set(partners["name"])
+    assert len(partners) == 5
+
+
+def test_a_failed_listing_fails_the_fetch(tmp_path):
+    with pytest.raises(FetchError) as error:
+        fetch_into(tmp_path, {})
+    assert error.value.url.endswith("/partners/profiles")
