@@ -1,0 +1,103 @@
+"""Time a replayed refresh from the command line against the floor of a bare ``import dagster``.
+
+Prints wall time and peak memory (max RSS) of each, as the median of --repeat runs, each in a
+fresh interpreter. The replay input is the bundled fixture snapshots, with the Code for America
+file scaled to --records organizations (the live file has about 220) by repeating the real
+sample records under numbered names: synthetic volume, real shapes.
+
+Target (issue 3): replayed refresh <= 2 x floor + 4 s on the 2-core reference machine.
+
+    .venv/bin/python bench/refresh_replay.py [--records 220] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sources.snapshot import load_snapshot, snapshot_folders  # noqa: E402
+from tests.support import FIXTURES, make_snapshot  # noqa: E402
+
+MEASURE = """
+import resource, sys, time
+started = time.perf_counter()
+{body}
+print("RESULT", time.perf_counter() - started,
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def run(body: str, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds (whole process, interpreter start included) and peak MiB of one child."""
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", MEASURE.format(body=body)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    wall = time.perf_counter() - started
+    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+    return wall, float(line.split()[2])
+
+
+def replay_input(folder: Path, records: int) -> None:
+    """Copy every fixture snapshot; replace the CFA one by a scaled copy of the sample."""
+    for source_dir in (FIXTURES / "snapshots").iterdir():
+        if source_dir.name != "cfa":
+            shutil.copytree(source_dir, folder / source_dir.name)
+    cfa = load_snapshot(next(snapshot_folders(FIXTURES / "snapshots", "cfa")))
+    sample = json.loads(cfa.body(cfa.pages[0]))
+    scaled = [
+        {**org, "name": f"{org['name']} {i // len(sample)}" if i >= len(sample) else org["name"]}
+        for i, org in enumerate(sample[i % len(sample)] for i in range(records))
+    ]
+    make_snapshot(folder, "cfa", {cfa.pages[0].url: json.dumps(scaled).encode()},
+                  content_type="application/json", mode="sample")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=220)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        replay = Path(tmp) / "replay"
+        replay_input(replay, args.records)
+        floor = [run("import dagster") for _ in range(args.repeat)]
+        refresh = []
+        for i in range(args.repeat):
+            out = Path(tmp) / f"out{i}"
+            refresh.append(run(
+                "from pipelines.cli import main\n"
+                f"code = main(['--replay', {str(replay)!r}, '--output-dir', {str(out)!r}, "
+                f"'--snapshot-dir', {str(Path(tmp) / f'snap{i}')!r}])\n"
+                "assert code == 0, code",
+                env={"PATH": "", "INTERMEDIARIES_CFA_MIN_RECORDS": "0",
+                     "INTERMEDIARIES_NNIP_MIN_RECORDS": "0", "INTERMEDIARIES_SDC_MIN_RECORDS": "0",
+                     "INTERMEDIARIES_MEETUP_MIN_RECORDS": "0", "HOME": tmp},
+            ))
+
+    def median(values: list[tuple[float, float]], i: int) -> float:
+        return statistics.median(v[i] for v in values)
+
+    floor_wall, floor_mem = median(floor, 0), median(floor, 1)
+    wall, mem = median(refresh, 0), median(refresh, 1)
+    target = 2 * floor_wall + 4
+    print(f"replay input: {args.records} Code for America records (scaled sample) "
+          "+ every fixture snapshot")
+    print(f"floor   import dagster      wall {floor_wall:6.2f} s   peak {floor_mem:7.1f} MiB")
+    print(f"refresh replayed, CLI       wall {wall:6.2f} s   peak {mem:7.1f} MiB")
+    print(f"target  2 x floor + 4 s     wall {target:6.2f} s   "
+          f"{'met' if wall <= target else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
