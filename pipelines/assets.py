@@ -29,6 +29,7 @@ from pipelines.release import (
 )
 from pipelines.settings import PipelineSettings
 from schemas.published import INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
+from schemas.table import published
 from sources.base import Source
 from sources.registry import SOURCES
 
@@ -127,24 +128,35 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
     return dg.Definitions(assets=[_records], asset_checks=[_record_count, _refreshed])
 
 
-def build_release(results: list[SourceRecords]) -> Release:
-    """Merge every source's records into the published tables."""
+def build_release(results: list[SourceRecords], include_personal: bool = False) -> Release:
+    """Merge every source's records into the published tables; each source's own records
+    are published too, so nothing a source said is lost."""
     by_name = {s.name: s for s in SOURCES}
     listings = [by_name[r.source].to_listings(r.records) for r in results if len(r.records)]
     intermediaries, source_records = merge(listings)
+    tables = {
+        INTERMEDIARIES.name: intermediaries,
+        SOURCE_RECORDS.name: source_records,
+        SOURCE_STATUS.name: source_status(results),
+    }
+    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS]
+    for result in results:
+        table = published(
+            by_name[result.source].table, include_personal,
+            foreign_keys=(("record_id", SOURCE_RECORDS.name, "record_id"),),
+        )
+        tables[table.name] = result.records[list(table.columns)]
+        schemas.append(table)
     return Release(
-        tables={
-            INTERMEDIARIES.name: intermediaries,
-            SOURCE_RECORDS.name: source_records,
-            SOURCE_STATUS.name: source_status(results),
-        },
-        fingerprint=inputs_fingerprint([(r.source, r.status, r.fingerprint) for r in results]),
+        tables=tables,
+        schemas=tuple(schemas),
+        fingerprint=inputs_fingerprint(
+            [(r.source, r.status, r.fingerprint) for r in results]
+            + [("settings", "include_personal", str(include_personal))]
+        ),
         sample=any(r.sample for r in results if r.status != "missing"),
         any_fresh=any(r.status == "fresh" for r in results),
-        sources=[
-            {"title": by_name[r.source].title, "path": r.url}
-            for r in results
-        ],
+        sources=[{"title": by_name[r.source].title, "path": r.url} for r in results],
     )
 
 
@@ -154,8 +166,10 @@ def build_release(results: list[SourceRecords]) -> Release:
     description="One row per organization, linked across sources, with every source listing.",
     kinds={"pandas"},
 )
-def intermediaries(context: dg.AssetExecutionContext, **results: SourceRecords) -> Release:
-    release = build_release(list(results.values()))
+def intermediaries(
+    context: dg.AssetExecutionContext, settings: PipelineSettings, **results: SourceRecords
+) -> Release:
+    release = build_release(list(results.values()), settings.publish_personal_contacts)
     table = release.table("intermediaries")
     context.add_output_metadata({
         "rows": dg.MetadataValue.int(len(table)),

@@ -20,7 +20,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from schemas.published import PUBLISHED
 from schemas.table import Table, duckdb_ddl, table_schema
 
 DUCKDB_FILE = "intermediaries.duckdb"
@@ -46,6 +45,7 @@ class Release:
     """The tables of one release and what they were built from."""
 
     tables: Mapping[str, pd.DataFrame]
+    schemas: tuple[Table, ...]  # published tables, in package order
     fingerprint: str
     sample: bool
     any_fresh: bool
@@ -117,7 +117,7 @@ def write_duckdb(release: Release, output_dir: Path, created: str) -> PublishOut
     tmp.unlink(missing_ok=True)
     try:
         with duckdb.connect(str(tmp)) as con:
-            for table in PUBLISHED:
+            for table in release.schemas:
                 con.execute(duckdb_ddl(table))
                 frame = release.table(table.name)
                 con.register("frame", frame)
@@ -150,7 +150,6 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def package_descriptor(release: Release, created: str) -> dict:
-    descriptions = {t.name: t.description for t in PUBLISHED}
     title = "Civic data intermediaries"
     description = (
         "Organizations a community can call on to find and use local data, gathered from "
@@ -178,10 +177,10 @@ def package_descriptor(release: Release, created: str) -> dict:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
-                "description": descriptions[table.name],
+                "description": table.description,
                 "schema": table_schema(table),
             }
-            for table in PUBLISHED
+            for table in release.schemas
         ],
     }
 
@@ -215,7 +214,7 @@ def write_package(release: Release, output_dir: Path, created: str) -> PublishOu
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        for table in PUBLISHED:
+        for table in release.schemas:
             write_csv(release.table(table.name), table, staging / f"{table.name}.csv")
         descriptor = package_descriptor(release, created)
         (staging / PACKAGE_FILE).write_text(json.dumps(descriptor, indent=2) + "\n",
@@ -223,7 +222,8 @@ def write_package(release: Release, output_dir: Path, created: str) -> PublishOu
         errors = validate_package(staging / PACKAGE_FILE)
         if errors:
             raise PackageInvalid(errors)
-        for table in PUBLISHED:  # data first, descriptor last: readers see old or new, not neither
+        # data first, descriptor last: readers see the old release or the new one
+        for table in release.schemas:
             os.replace(staging / f"{table.name}.csv", output_dir / f"{table.name}.csv")
         os.replace(staging / PACKAGE_FILE, target)
     finally:

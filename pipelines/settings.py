@@ -39,6 +39,11 @@ class PipelineSettings(dg.ConfigurableResource):
         description="Per-source record floor overrides by source name; a parse yielding fewer "
         "stops the publish.",
     )
+    publish_personal_contacts: bool = Field(
+        default=False,
+        description="Publish the names, emails and phones of individual staff that sources "
+        "list as program contacts. Off: only whether a contact exists, and the source URL.",
+    )
     http_delay: float = Field(default=1.0, description="Seconds between requests to one host.")
     http_timeout: float = Field(default=30.0, description="Read timeout per request, seconds.")
     http_retries: int = Field(default=3, description="Retries on connection errors, 429 and 5xx.")
@@ -55,6 +60,8 @@ class PipelineSettings(dg.ConfigurableResource):
             snapshot_dir=get("SNAPSHOT_DIR", "snapshots"),
             output_dir=get("OUTPUT_DIR", "outputs"),
             replay_dir=get("REPLAY_DIR", ""),
+            publish_personal_contacts=get("PUBLISH_PERSONAL_CONTACTS", "false").lower()
+            in ("1", "true", "yes"),
             http_delay=float(get("HTTP_DELAY", "1.0")),
             http_timeout=float(get("HTTP_TIMEOUT", "30")),
             http_retries=int(get("HTTP_RETRIES", "3")),

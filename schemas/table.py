@@ -18,6 +18,7 @@ class Table:
     primary_key: tuple[str, ...]
     foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (column, other table, other column)
     optional: tuple[str, ...] = ()  # catalogue-required columns that may be empty in this table
+    personal: tuple[str, ...] = ()  # names, emails, phones of people: withheld unless enabled
 
     @property
     def fields(self) -> list[Field]:
@@ -28,6 +29,12 @@ class Table:
             replace(FIELDS[c], required=False) if c in self.optional else FIELDS[c]
             for c in self.columns
         ]
+
+
+def published(table: Table, include_personal: bool = False, **changes: object) -> Table:
+    """The table as released: personal columns withheld unless asked for."""
+    columns = tuple(c for c in table.columns if include_personal or c not in table.personal)
+    return replace(table, columns=columns, **changes)
 
 
 _PANDAS_DTYPES = {

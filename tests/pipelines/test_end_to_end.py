@@ -12,6 +12,7 @@ from frictionless import validate
 
 from pipelines.definitions import build_defs
 from pipelines.settings import PipelineSettings
+from sources.registry import SOURCES
 from tests.support import FIXTURES, Reply, serve
 
 SNAPSHOTS = FIXTURES / "snapshots"
@@ -19,9 +20,21 @@ SAMPLE_JSON = (SNAPSHOTS / "cfa/20261101T120000000000Z/bodies/0000.json").read_b
 FAST = {"http_delay": 0.0, "http_backoff": 0.01, "http_retries": 1, "http_timeout": 2.0}
 
 
-def refresh(tmp_path: Path, **settings) -> dg.ExecuteInProcessResult:
+def closed_port() -> int:
+    with socket.socket() as sock:  # bound then closed: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def refresh(tmp_path: Path, source_urls: dict[str, str] | None = None,
+            **settings) -> dg.ExecuteInProcessResult:
+    """One refresh in process. Sources not given a URL point at a closed local port, so no
+    test ever reaches a live site."""
+    nowhere = f"http://127.0.0.1:{closed_port()}"
+    urls = {s.name: f"{nowhere}/{s.name}" for s in SOURCES} | (source_urls or {})
     config = {"snapshot_dir": str(tmp_path / "snapshots"), "output_dir": str(tmp_path / "out"),
-              "min_records": {"cfa": 10}, **FAST, **settings}
+              "min_records": {s.name: 1 for s in SOURCES}, "source_urls": urls, **FAST,
+              **settings}
     job = build_defs(PipelineSettings(**config)).resolve_job_def("refresh")
     return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
@@ -44,7 +57,11 @@ def test_replayed_snapshot_publishes_a_valid_package_and_database(tmp_path):
     assert package["resources"][0]["schema"]["primaryKey"] == ["intermediary_id"]
 
     with duckdb.connect(str(out / "intermediaries.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM intermediaries").fetchone()[0] == 22
+        assert con.execute("SELECT count(*) FROM cfa_brigades").fetchone()[0] == 22
+        assert con.execute("SELECT count(*) FROM nnip_partners").fetchone()[0] == 6
+        linked = con.execute("SELECT count(DISTINCT intermediary_id) FROM source_records")
+        assert linked.fetchone()[0] == con.execute(
+            "SELECT count(*) FROM intermediaries").fetchone()[0]
         state = con.execute("SELECT state FROM intermediaries WHERE name = 'BetaNYC'").fetchone()
         assert state == ("NY",)
         nearest = con.execute("SELECT name FROM nearest_intermediaries(40.7, -74.0, 1)").fetchone()
@@ -84,14 +101,13 @@ def test_live_fetch_from_a_mirror_then_a_broken_source_keeps_the_last_good_relea
     assert release_bytes(tmp_path / "out") == published
 
 
-def test_an_unreachable_source_that_never_succeeded_is_listed_missing(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    result = refresh(tmp_path, source_urls={"cfa": f"http://127.0.0.1:{port}/organizations.json"})
+def test_unreachable_sources_that_never_succeeded_are_listed_missing(tmp_path):
+    result = refresh(tmp_path)
     assert result.success
-    records = result.output_for_node("cfa_records")
-    assert records.status == "missing" and "could not connect" in records.problem
+    for source in SOURCES:
+        records = result.output_for_node(f"{source.name}_records")
+        assert records.status == "missing" and "could not connect" in records.problem
+    assert not list((tmp_path / "snapshots").glob("*/2*"))  # a failed fetch leaves no snapshot
     assert not (tmp_path / "out" / "datapackage.json").exists()
     assert not list((tmp_path / "snapshots").glob("cfa/2*"))  # a failed fetch leaves no snapshot
 
@@ -119,6 +135,6 @@ def test_the_source_url_comes_from_the_environment(monkeypatch):
     assert overridden.url_for(cfa) == "http://127.0.0.1:2/x.json"
 
 
-@pytest.mark.parametrize("name", ["cfa"])
+@pytest.mark.parametrize("name", [s.name for s in SOURCES])
 def test_every_source_has_a_fixture_snapshot(name):
     assert list((SNAPSHOTS / name).glob("*/manifest.json"))

@@ -24,8 +24,8 @@ def release(fingerprint="f1", name="Code for Example", **changes) -> Release:
         "latitude": 41.0, "longitude": -87.0, "sources": "cfa",
         "source_url": "https://example.org/orgs.json", "retrieved_at": "2026-11-01T00:00:00Z",
     }])
-    return Release(tables=tables, fingerprint=fingerprint, sample=False, any_fresh=True,
-                   sources=[{"title": "Example", "path": "https://example.org/orgs.json"}],
+    return Release(tables=tables, schemas=PUBLISHED, fingerprint=fingerprint, sample=False,
+                   any_fresh=True, sources=[{"title": "Example", "path": "https://example.org/orgs.json"}],
                    **changes)
 
 
