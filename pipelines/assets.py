@@ -60,7 +60,8 @@ def snapshot_asset(source: Source) -> dg.AssetsDefinition:
         else:
             context.log.info(f"{source.name}: fetching {url}")
             records = {name: result.records for name, result in upstream.items()}
-            outcome = fetch_source(source, url, settings.snapshots, settings.http(), records)
+            outcome = fetch_source(source, url, settings.snapshots, settings.http(), records,
+                                   progress=context.log.info)
         if outcome.problem:
             context.log.warning(f"skipped: {outcome.problem}")
         context.add_output_metadata({
@@ -87,6 +88,7 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, settings: PipelineSettings, fetched: FetchOutcome
     ) -> SourceRecords:
         result = parse_source(source, fetched, settings.snapshots, settings.floor_for(source))
+        result.strict = settings.strict_checks
         if result.status != "fresh":
             context.log.warning(f"{source.name}: {result.status}: {result.problem}")
         context.add_output_metadata({
@@ -99,6 +101,8 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
             "snapshot": result.snapshot or "none",
             "problem": result.problem or "",
             "preview": _preview(result.records),
+            **({"summary": _preview(source.summary(result.records), rows=100)}
+               if source.summary and len(result.records) else {}),
         })
         return result
 
@@ -108,6 +112,7 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
     def _record_count(records: SourceRecords) -> dg.AssetCheckResult:
         return dg.AssetCheckResult(
             passed=records.count_problem is None,
+            severity=_severity(records),
             metadata={
                 "records": len(records.records),
                 "floor": records.floor,
@@ -115,6 +120,20 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
                 "problem": records.count_problem or "",
             },
         )
+
+    checks = [_record_count]
+    if source.health:
+
+        @dg.asset_check(asset=_records, name="expected_shape", blocking=True,
+                        description=(source.health.__doc__ or "").strip().splitlines()[0])
+        def _expected_shape(records: SourceRecords) -> dg.AssetCheckResult:
+            return dg.AssetCheckResult(
+                passed=records.shape_problem is None,
+                severity=_severity(records),
+                metadata={"problem": records.shape_problem or ""},
+            )
+
+        checks.append(_expected_shape)
 
     @dg.asset_check(asset=_records, name="refreshed",
                     description="Warns when the source could not be refreshed in this run.")
@@ -125,7 +144,12 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
             metadata={"status": records.status, "problem": records.problem or ""},
         )
 
-    return dg.Definitions(assets=[_records], asset_checks=[_record_count, _refreshed])
+    return dg.Definitions(assets=[_records], asset_checks=[*checks, _refreshed])
+
+
+def _severity(records: SourceRecords) -> dg.AssetCheckSeverity:
+    """Blocking checks stop the publish only at ERROR; sample runs downgrade them to WARN."""
+    return dg.AssetCheckSeverity.ERROR if records.strict else dg.AssetCheckSeverity.WARN
 
 
 def build_release(results: list[SourceRecords], include_personal: bool = False) -> Release:

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample:
         changes.update(replay_dir=str(SAMPLE_SNAPSHOTS),
                        output_dir=args.output_dir or str(Path(settings.output_dir) / "sample"),
-                       min_records={s.name: 0 for s in SOURCES})
+                       strict_checks=False)
     if args.replay:
         changes["replay_dir"] = args.replay
     if args.output_dir:
@@ -91,8 +91,10 @@ def report(result, source_names: list[str]) -> int:  # noqa: ANN001
         print(line)
         if records.problem:
             print(f"  {'':10} skipped: {records.problem}")
-        if records.count_problem:
-            print(f"  {'':10} STOPPED: {records.count_problem}")
+        for problem in (records.count_problem, records.shape_problem):
+            if problem:
+                verdict = "STOPPED" if records.strict else "warning (sample run)"
+                print(f"  {'':10} {verdict}: {problem}")
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations()

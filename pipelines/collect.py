@@ -7,7 +7,7 @@ parsed is reported by name and skipped, and its last good records are carried fo
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +55,9 @@ class SourceRecords:
     problem: str | None = None
     previous_count: int | None = None
     count_problem: str | None = None
+    shape_problem: str | None = None
     floor: int = 0
+    strict: bool = True  # False: check failures warn instead of stopping the publish
 
 
 def fetch_source(
@@ -64,13 +66,14 @@ def fetch_source(
     snapshot_root: Path,
     http: HttpSettings,
     upstream: Mapping[str, pd.DataFrame] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> FetchOutcome:
     """Run the source's fetch plan into a new snapshot. Never raises for source failures."""
     previous = latest_snapshot(snapshot_root, source.name)
     writer = SnapshotWriter(snapshot_root, source.name, mode="live")
     client = PoliteClient(source=source.name, settings=http)
     try:
-        source.fetch(Recorder(client, writer, previous), url, upstream or {})
+        source.fetch(Recorder(client, writer, previous, progress), url, upstream or {})
     except SourceError as error:
         writer.discard()
         return FetchOutcome(source.name, url, None, replayed=False, problem=str(error))
@@ -128,9 +131,13 @@ def parse_source(
             result.count_problem = count_problem(
                 source, len(result.records), previous_count, result.floor
             )
-            if result.count_problem is None:
+            if source.health:
+                result.shape_problem = source.health(
+                    result.records, last_good.get("profile") if last_good else None)
+            if result.count_problem is None and result.shape_problem is None:
+                profile = source.profile(result.records) if source.profile else None
                 write_last_good(snapshot_root, load_snapshot(Path(fetched.snapshot)),
-                                len(result.records))
+                                len(result.records), profile)
             return result
     if last_good and last_good["snapshot"] != fetched.snapshot:
         try:

@@ -89,7 +89,9 @@ def link(listings: pd.DataFrame) -> pd.DataFrame:
 
 def merge(listings_by_source: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Listings from every source (in source order) -> (intermediaries, source_records)."""
-    frames = [f[LISTING_COLUMNS].astype(object) for f in listings_by_source if len(f)]
+    # a source provides the shared columns it has (role, say, only where it applies)
+    frames = [f.reindex(columns=LISTING_COLUMNS).astype(object) for f in listings_by_source
+              if len(f)]
     if not frames:
         return empty_frame(INTERMEDIARIES), empty_frame(SOURCE_RECORDS)
     listings = pd.concat(frames, ignore_index=True)

@@ -39,6 +39,11 @@ class PipelineSettings(dg.ConfigurableResource):
         description="Per-source record floor overrides by source name; a parse yielding fewer "
         "stops the publish.",
     )
+    strict_checks: bool = Field(
+        default=True,
+        description="Off: record floors and structure checks only warn instead of stopping the "
+        "publish (for partial sample or fixture data).",
+    )
     publish_personal_contacts: bool = Field(
         default=False,
         description="Publish the names, emails and phones of individual staff that sources "
@@ -60,6 +65,7 @@ class PipelineSettings(dg.ConfigurableResource):
             snapshot_dir=get("SNAPSHOT_DIR", "snapshots"),
             output_dir=get("OUTPUT_DIR", "outputs"),
             replay_dir=get("REPLAY_DIR", ""),
+            strict_checks=get("STRICT_CHECKS", "true").lower() in ("1", "true", "yes"),
             publish_personal_contacts=get("PUBLISH_PERSONAL_CONTACTS", "false").lower()
             in ("1", "true", "yes"),
             http_delay=float(get("HTTP_DELAY", "1.0")),

@@ -73,6 +73,15 @@ define(
     Field("previous_names", "string", "Earlier names of the organization, separated by '; '."),
     Field("social_profiles", "string", "Social profiles as 'network: handle or URL', separated "
           "by '; '."),
+    Field("role", "string", "Role in the network the source describes; for the Census Bureau's "
+          "State Data Center network: the 'lead' agency appointed by the governor, a "
+          "'coordinating' agency, or an 'affiliate'. Empty for sources without roles.",
+          required=True, enum=("lead", "coordinating", "affiliate")),
+    Field("contact_email", "string", "Public general contact email of the organization (a role "
+          "or organization mailbox, never a person's).",
+          pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"),
+    Field("contact_phone", "string", "Public general contact phone of the organization, as "
+          "NNN-NNN-NNNN.", pattern=r"^\d{3}-\d{3}-\d{4}$"),
     Field("link_reason", "string", "Why this listing was linked to its intermediary: 'own "
           "record', 'same website', or 'same name in same state'.", required=True),
     Field("status", "string", "How the source fared in the run that built this release.",

@@ -11,10 +11,6 @@ define(
           "partnership) as published by the source."),
     Field("year_joined", "integer", "Year the organization joined the network the source "
           "describes (for NNIP: became a partner).", minimum=1990, maximum=2100),
-    Field("contact_email", "string", "Public general contact email of the organization (a role or "
-          "organization mailbox, never a person's).", pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"),
-    Field("contact_phone", "string", "Public general contact phone of the organization, as "
-          "NNN-NNN-NNNN.", pattern=r"^\d{3}-\d{3}-\d{4}$"),
 )
 
 NNIP_PARTNERS = Table(

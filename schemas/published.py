@@ -8,9 +8,10 @@ LOCATION = ("city", "state", "country", "region", "latitude", "longitude")
 INTERMEDIARIES = Table(
     name="intermediaries",
     description="One row per organization a community can call on to find and use local data.",
-    columns=("intermediary_id", "name", "kind", "website", "events_url", *LOCATION,
+    columns=("intermediary_id", "name", "kind", "role", "website", "events_url", *LOCATION,
              "sources", "source_url", "retrieved_at"),
     primary_key=("intermediary_id",),
+    optional=("role",),
 )
 
 SOURCE_RECORDS = Table(
@@ -18,9 +19,10 @@ SOURCE_RECORDS = Table(
     description="One row per listing in a source, linked to the intermediary it describes. "
     "Nothing a source said is lost.",
     columns=("record_id", "intermediary_id", "link_reason", "source", "source_key", "name",
-             "kind", "website", "events_url", *LOCATION, "source_url", "retrieved_at"),
+             "kind", "role", "website", "events_url", *LOCATION, "source_url", "retrieved_at"),
     primary_key=("record_id",),
     foreign_keys=(("intermediary_id", "intermediaries", "intermediary_id"),),
+    optional=("role",),
 )
 
 SOURCE_STATUS = Table(

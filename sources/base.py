@@ -25,10 +25,15 @@ class Recorder:
     """
 
     def __init__(
-        self, client: PoliteClient, writer: SnapshotWriter, previous: Snapshot | None = None
+        self,
+        client: PoliteClient,
+        writer: SnapshotWriter,
+        previous: Snapshot | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
         self.writer = writer
+        self.progress = progress or (lambda message: None)
         self.previous = {p.url: p for p in previous.pages} if previous else {}
         self.previous_snapshot = previous
 
@@ -40,6 +45,7 @@ class Recorder:
             response = self.client.get(url, validators, expected)
         except FetchError as error:
             self.writer.fail(url, str(error))
+            self.progress(f"{self.writer.source}: failed {url}: {error.problem}")
             raise
         body = response.body
         if response.not_modified and old is not None and self.previous_snapshot is not None:
@@ -55,6 +61,9 @@ class Recorder:
             last_modified=response.last_modified,
             not_modified=response.not_modified,
         )
+        done = len(self.writer.pages)
+        state = "unchanged" if response.not_modified else f"{len(body):,} bytes"
+        self.progress(f"{self.writer.source}: page {done} fetched ({state}): {url}")
         return body
 
 
@@ -69,7 +78,8 @@ class Source:
 
     ``fetch`` fills a snapshot starting from ``url`` (it may follow links; ``upstream`` holds the
     records of the sources named in ``needs``). ``parse`` turns a snapshot into records that
-    match ``table``. ``to_listings`` maps those records onto the shared ``source_records`` columns.
+    match ``table``. ``to_listings`` maps those records onto the shared ``source_records`` columns
+    it has. ``health`` / ``profile`` / ``summary`` are optional extra checks and UI metadata.
     """
 
     name: str
@@ -82,6 +92,11 @@ class Source:
     min_records: int = 1
     max_drop: float = 0.5  # fail when a refresh yields under (1 - max_drop) x the last good count
     needs: tuple[str, ...] = ()
+    # Rules beyond the record count, e.g. "every state that had agencies still has some":
+    # health(records, profile of the last good records) -> problem or None (stops the publish).
+    health: Callable[[pd.DataFrame, Mapping | None], str | None] | None = None
+    profile: Callable[[pd.DataFrame], dict] | None = None
+    summary: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # per-group counts for the UI
     homepage: str = ""
     license_note: str = ""
 

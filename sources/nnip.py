@@ -18,7 +18,6 @@ import pandas as pd
 from bs4 import BeautifulSoup, Tag
 
 from schemas.nnip import NNIP_PARTNERS
-from schemas.published import SOURCE_RECORDS
 from schemas.table import pandera_schema
 from sources.base import Recorder, Source
 from sources.errors import FetchError, ParseError
@@ -238,8 +237,8 @@ def partnership_key(url: str) -> str:
 # --- listings ---------------------------------------------------------------------------------
 
 def to_listings(records: pd.DataFrame) -> pd.DataFrame:
-    """NNIP rows on the shared source_records columns (the linker adds the intermediary)."""
-    listings = records.assign(
+    """NNIP rows on the shared source_records columns it has (the linker adds the rest)."""
+    return records.assign(
         source="nnip",
         source_key=records["partnership"] + "/" + records["name"],
         events_url=None,
@@ -248,8 +247,6 @@ def to_listings(records: pd.DataFrame) -> pd.DataFrame:
         latitude=None,
         longitude=None,
     )
-    columns = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
-    return listings[columns]
 
 
 # --- helpers ----------------------------------------------------------------------------------

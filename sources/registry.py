@@ -1,9 +1,9 @@
 """Every source the pipeline knows. Adding a source is one line here."""
 
-from sources import cfa, nnip
+from sources import cfa, nnip, sdc
 from sources.base import Source
 
-SOURCES: tuple[Source, ...] = (nnip.SOURCE, cfa.SOURCE)
+SOURCES: tuple[Source, ...] = (nnip.SOURCE, sdc.SOURCE, cfa.SOURCE)
 
 
 def source_named(name: str) -> Source:

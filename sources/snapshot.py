@@ -146,14 +146,15 @@ def read_last_good(root: Path, source: str) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def write_last_good(root: Path, snapshot: Snapshot, records: int) -> None:
+def write_last_good(
+    root: Path, snapshot: Snapshot, records: int, profile: dict | None = None
+) -> None:
+    """Remember the snapshot that passed every check, its record count and its profile."""
     path = root / snapshot.source / LAST_GOOD
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(
-        json.dumps({"snapshot": str(snapshot.folder), "records": records}, indent=2),
-        encoding="utf-8",
-    )
+    state = {"snapshot": str(snapshot.folder), "records": records, "profile": profile}
+    tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -19,8 +19,9 @@ CREATED = "2026-11-25T06:00:00Z"
 def release(fingerprint="f1", name="Code for Example", **changes) -> Release:
     tables = {t.name: empty_frame(t) for t in PUBLISHED}
     tables["intermediaries"] = pd.DataFrame([{
-        "intermediary_id": "im-0123456789ab", "name": name, "kind": "brigade", "website": None,
-        "events_url": None, "city": "Example", "state": "IL", "country": "US", "region": None,
+        "intermediary_id": "im-0123456789ab", "name": name, "kind": "brigade", "role": None,
+        "website": None, "events_url": None, "city": "Example", "state": "IL", "country": "US",
+        "region": None,
         "latitude": 41.0, "longitude": -87.0, "sources": "cfa",
         "source_url": "https://example.org/orgs.json", "retrieved_at": "2026-11-01T00:00:00Z",
     }])
