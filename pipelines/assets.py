@@ -90,7 +90,7 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
         result = parse_source(source, fetched, settings.snapshots, settings.floor_for(source))
         result.strict = settings.strict_checks
         if result.status != "fresh":
-            context.log.warning(f"{source.name}: {result.status}: {result.problem}")
+            context.log.warning(f"{result.status.replace('_', ' ')}: {result.problem}")
         context.add_output_metadata({
             "status": result.status,
             "records": dg.MetadataValue.int(len(result.records)),

@@ -27,3 +27,10 @@ class ParseError(SourceError):
 
 class SnapshotError(Exception):
     """A snapshot folder is missing, incomplete or its bodies do not match the manifest."""
+
+
+class SourceSkipped(FetchError):
+    """The source was deliberately not fetched: no credentials, a rejected token, a used-up quota.
+
+    A warning, not a failure: the run carries on without it (its last good records are carried
+    forward) and ``problem`` says why and what to do."""
