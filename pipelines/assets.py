@@ -18,7 +18,7 @@ from pipelines.collect import (
     parse_source,
     replay_source,
 )
-from pipelines.merge import merge, source_status
+from pipelines.merge import attach_activity, link_events, merge, source_status
 from pipelines.release import (
     PublishOutcome,
     Release,
@@ -28,7 +28,7 @@ from pipelines.release import (
     write_package,
 )
 from pipelines.settings import PipelineSettings
-from schemas.published import INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
+from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.table import published
 from sources.base import Source
 from sources.registry import SOURCES
@@ -100,6 +100,7 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
             "sample": result.sample,
             "snapshot": result.snapshot or "none",
             "problem": result.problem or "",
+            "skipped": result.skipped,
             "preview": _preview(result.records),
             **({"summary": _preview(source.summary(result.records), rows=100)}
                if source.summary and len(result.records) else {}),
@@ -136,12 +137,14 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
         checks.append(_expected_shape)
 
     @dg.asset_check(asset=_records, name="refreshed",
-                    description="Warns when the source could not be refreshed in this run.")
+                    description="Warns when the source could not be refreshed in this run, "
+                    "including a deliberate skip (no token, rejected token, quota).")
     def _refreshed(records: SourceRecords) -> dg.AssetCheckResult:
         return dg.AssetCheckResult(
             passed=records.status == "fresh",
             severity=dg.AssetCheckSeverity.WARN,
-            metadata={"status": records.status, "problem": records.problem or ""},
+            metadata={"status": records.status, "skipped": records.skipped,
+                      "problem": records.problem or ""},
         )
 
     return dg.Definitions(assets=[_records], asset_checks=[*checks, _refreshed])
@@ -153,24 +156,30 @@ def _severity(records: SourceRecords) -> dg.AssetCheckSeverity:
 
 
 def build_release(results: list[SourceRecords], include_personal: bool = False) -> Release:
-    """Merge every source's records into the published tables; each source's own records
-    are published too, so nothing a source said is lost."""
+    """Merge every source's records into the published tables; each source's own records (and
+    side tables) are published too, so nothing a source said is lost."""
     by_name = {s.name: s for s in SOURCES}
     listings = [by_name[r.source].to_listings(r.records) for r in results if len(r.records)]
     intermediaries, source_records = merge(listings)
+    intermediaries = attach_activity(intermediaries, source_records,
+                                     [r.activity for r in results])
     tables = {
         INTERMEDIARIES.name: intermediaries,
         SOURCE_RECORDS.name: source_records,
         SOURCE_STATUS.name: source_status(results),
+        EVENTS.name: link_events([r.events for r in results], source_records),
     }
-    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS]
+    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS]
     for result in results:
-        table = published(
-            by_name[result.source].table, include_personal,
-            foreign_keys=(("record_id", SOURCE_RECORDS.name, "record_id"),),
-        )
+        source = by_name[result.source]
+        table = published(source.table, include_personal,
+                          foreign_keys=(("record_id", SOURCE_RECORDS.name, "record_id"),))
         tables[table.name] = result.records[list(table.columns)]
         schemas.append(table)
+        for side in source.side_tables:
+            side_table = published(side.table, include_personal)
+            tables[side_table.name] = result.side[side_table.name][list(side_table.columns)]
+            schemas.append(side_table)
     return Release(
         tables=tables,
         schemas=tuple(schemas),

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from schemas.table import empty_frame
 from sources.base import Recorder, Source
-from sources.errors import SourceError
+from sources.errors import SourceError, SourceSkipped
 from sources.http import HttpSettings, PoliteClient
 from sources.snapshot import (
     SnapshotWriter,
@@ -37,6 +37,7 @@ class FetchOutcome:
     snapshot: str | None
     replayed: bool
     problem: str | None = None
+    skipped: bool = False
 
 
 @dataclass
@@ -54,6 +55,10 @@ class SourceRecords:
     replayed: bool
     problem: str | None = None
     previous_count: int | None = None
+    side: dict[str, pd.DataFrame] = field(default_factory=dict)
+    events: pd.DataFrame | None = None
+    activity: pd.DataFrame | None = None
+    skipped: bool = False  # deliberately not fetched (no token, quota): a warning, not a failure
     count_problem: str | None = None
     shape_problem: str | None = None
     floor: int = 0
@@ -76,7 +81,8 @@ def fetch_source(
         source.fetch(Recorder(client, writer, previous, progress), url, upstream or {})
     except SourceError as error:
         writer.discard()
-        return FetchOutcome(source.name, url, None, replayed=False, problem=str(error))
+        return FetchOutcome(source.name, url, None, replayed=False, problem=str(error),
+                            skipped=isinstance(error, SourceSkipped))
     except Exception as error:  # a bug or surprise in one source must not stop the others
         writer.discard()
         problem = f"{source.name}: fetch failed ({url}): {type(error).__name__}: {error}"
@@ -147,11 +153,14 @@ def parse_source(
         else:
             result.problem = problem
             result.previous_count = previous_count
+            result.skipped = fetched.skipped
             return result
     return SourceRecords(
         source=source.name, url=fetched.url, status="missing", records=empty_frame(source.table),
         snapshot=None, fingerprint=None, retrieved_at=None, sample=False,
         replayed=fetched.replayed, problem=problem, previous_count=previous_count,
+        side={side.table.name: empty_frame(side.table) for side in source.side_tables},
+        skipped=fetched.skipped,
     )
 
 
@@ -162,6 +171,10 @@ def _parse(source: Source, folder: Path, fetched: FetchOutcome, status: str) -> 
         source=source.name, url=fetched.url, status=status, records=records,
         snapshot=str(folder), fingerprint=snapshot.fingerprint(),
         retrieved_at=snapshot.retrieved_at, sample=snapshot.is_sample, replayed=fetched.replayed,
+        side={side.table.name: side.build(snapshot) for side in source.side_tables},
+        events=source.events(snapshot) if source.events else None,
+        activity=source.activity(snapshot) if source.activity else None,
+        skipped=fetched.skipped,
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from pipelines.collect import SourceRecords
-from schemas.published import INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
+from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.table import empty_frame, pandera_schema
 from sources.registry import source_named
 
@@ -57,10 +57,20 @@ class _UnionFind:
 
 
 def link(listings: pd.DataFrame) -> pd.DataFrame:
-    """Add ``intermediary_id`` and ``link_reason`` to listings (rows must be in source order)."""
+    """Add ``intermediary_id`` and ``link_reason`` to listings (rows must be in source order).
+
+    A listing may name the listing it describes in an optional ``links_to`` column (a Meetup
+    group read because a brigade's events_url points at it); that link is taken as given.
+    """
     listings = listings.reset_index(drop=True)
     groups = _UnionFind(len(listings))
     reasons: dict[int, str] = {}
+    if "links_to" in listings:
+        row_of = {record: row for row, record in listings["record_id"].items()}
+        for row, target in listings["links_to"].items():
+            if isinstance(target, str) and target in row_of:
+                groups.union(row, row_of[target])
+                reasons[row] = "listed as the same organization's page"
     for key, reason in (
         (listings["website"].map(normalise_website), "same website"),
         (listings["name"].map(normalise_name) + "|" + listings["state"].fillna("").astype(str),
@@ -90,8 +100,8 @@ def link(listings: pd.DataFrame) -> pd.DataFrame:
 def merge(listings_by_source: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Listings from every source (in source order) -> (intermediaries, source_records)."""
     # a source provides the shared columns it has (role, say, only where it applies)
-    frames = [f.reindex(columns=LISTING_COLUMNS).astype(object) for f in listings_by_source
-              if len(f)]
+    frames = [f.reindex(columns=[*LISTING_COLUMNS, "links_to"]).astype(object)
+              for f in listings_by_source if len(f)]
     if not frames:
         return empty_frame(INTERMEDIARIES), empty_frame(SOURCE_RECORDS)
     listings = pd.concat(frames, ignore_index=True)
@@ -100,16 +110,57 @@ def merge(listings_by_source: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, pd.
     rows = []
     for org_id, members in linked.groupby("intermediary_id", sort=False):
         row = {"intermediary_id": org_id}
-        for column in INTERMEDIARIES.columns:
-            if column in ("intermediary_id", "sources"):
+        for column in LISTING_COLUMNS:
+            if column not in INTERMEDIARIES.columns or column == "intermediary_id":
                 continue
             present = members[column].dropna()
             row[column] = present.iloc[0] if len(present) else None
         row["sources"] = "; ".join(dict.fromkeys(members["source"]))
         rows.append(row)
-    intermediaries = pd.DataFrame(rows, columns=list(INTERMEDIARIES.columns))
+    intermediaries = pd.DataFrame(rows).assign(activity="unknown")
+    intermediaries = intermediaries.reindex(columns=list(INTERMEDIARIES.columns))
     intermediaries = intermediaries.sort_values("intermediary_id", ignore_index=True)
-    return pandera_schema(INTERMEDIARIES).validate(intermediaries), source_records
+    return intermediaries, source_records
+
+
+ACTIVITY_RANK = {"active": 0, "dormant": 1, "unknown": 2, "gone": 3}
+
+
+def attach_activity(
+    intermediaries: pd.DataFrame, source_records: pd.DataFrame, signals: Sequence[pd.DataFrame]
+) -> pd.DataFrame:
+    """The best activity signal of each organization's listings (active > dormant > unknown >
+    gone), its latest past and next upcoming event; 'unknown' where no source gives a signal."""
+    frames = [f for f in signals if f is not None and len(f)]
+    result = intermediaries.copy()
+    if frames:
+        ids = source_records.set_index("record_id")["intermediary_id"]
+        signal = pd.concat([f.astype(object) for f in frames], ignore_index=True)
+        signal["intermediary_id"] = signal["record_id"].map(ids)
+        signal = signal.dropna(subset=["intermediary_id"])
+        signal["rank"] = signal["activity"].map(ACTIVITY_RANK)
+        best = signal.sort_values("rank").groupby("intermediary_id").agg(
+            activity=("activity", "first"),
+            last_event_date=("last_event_date", "max"),
+            next_event_date=("next_event_date", "min"),
+            activity_as_of=("activity_as_of", "max"),
+        )
+        indexed = result.astype({c: object for c in best.columns}).set_index("intermediary_id")
+        indexed.update(best)
+        result = indexed.reset_index()[list(INTERMEDIARIES.columns)]
+    return pandera_schema(INTERMEDIARIES).validate(result)
+
+
+def link_events(events: Sequence[pd.DataFrame], source_records: pd.DataFrame) -> pd.DataFrame:
+    """Events from every source, each given the intermediary of the listing it belongs to."""
+    frames = [f.astype(object) for f in events if f is not None and len(f)]
+    if not frames:
+        return empty_frame(EVENTS)
+    linked = pd.concat(frames, ignore_index=True)
+    ids = source_records.set_index("record_id")["intermediary_id"]
+    linked["intermediary_id"] = linked["record_id"].map(ids)
+    linked = linked.dropna(subset=["intermediary_id"]).drop_duplicates("event_id")
+    return pandera_schema(EVENTS).validate(linked.reindex(columns=list(EVENTS.columns)))
 
 
 def source_status(results: Sequence[SourceRecords]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 USPS_STATE = r"^[A-Z]{2}$"
 HTTP_URL = r"^https?://\S+$"
 
@@ -93,4 +94,28 @@ define(
           "data rather than a live fetch.", required=True),
     Field("problem", "string", "What went wrong when the source could not be refreshed."),
     Field("title", "string", "Human-readable title.", required=True),
+    # events and the activity signal derived from them
+    Field("event_id", "string", "Identifier of one event: the iCalendar UID for Meetup events "
+          "(event_<id>@meetup.com), 'eventbrite:<id>' for Eventbrite events.", required=True),
+    Field("event_title", "string", "Title of the event as published.", required=True),
+    Field("starts_at", "datetime", "When the event starts (UTC).", required=True,
+          pattern=ISO_UTC),
+    Field("ends_at", "datetime", "When the event ends (UTC), where given.", pattern=ISO_UTC),
+    Field("venue_name", "string", "Venue of the event as published (for Meetup, the part of the "
+          "LOCATION before the address; 'Online event' for online ones)."),
+    Field("event_url", "string", "Public page of the event.", pattern=HTTP_URL),
+    Field("activity", "string", "Activity signal: active (an event in the 12 months before "
+          "activity_as_of, or one upcoming), dormant (a calendar was read but shows neither), "
+          "gone (the group page answers 404/410), unknown (no calendar could be read).",
+          required=True, enum=("active", "dormant", "gone", "unknown")),
+    Field("activity_as_of", "string", "The day the activity signal was computed for "
+          "(YYYY-MM-DD).", required=True, pattern=ISO_DATE),
+    Field("last_event_date", "string", "Start date (UTC, YYYY-MM-DD) of the group's most recent "
+          "past event in its calendar.", pattern=ISO_DATE),
+    Field("next_event_date", "string", "Start date (UTC, YYYY-MM-DD) of the group's next "
+          "upcoming event in its calendar.", pattern=ISO_DATE),
+    Field("event_status", "string", "The event's status as the source gives it (Meetup "
+          "iCalendar: CONFIRMED, TENTATIVE, CANCELLED; Eventbrite: live, started, ended, "
+          "completed, canceled, draft)."),
+    Field("online_event", "boolean", "True when the event is online only."),
 )

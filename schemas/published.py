@@ -9,9 +9,10 @@ INTERMEDIARIES = Table(
     name="intermediaries",
     description="One row per organization a community can call on to find and use local data.",
     columns=("intermediary_id", "name", "kind", "role", "website", "events_url", *LOCATION,
-             "sources", "source_url", "retrieved_at"),
+             "sources", "activity", "last_event_date", "next_event_date", "activity_as_of",
+             "source_url", "retrieved_at"),
     primary_key=("intermediary_id",),
-    optional=("role",),
+    optional=("role", "activity_as_of"),
 )
 
 SOURCE_RECORDS = Table(
@@ -34,4 +35,16 @@ SOURCE_STATUS = Table(
     optional=("retrieved_at",),
 )
 
-PUBLISHED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS)
+EVENTS = Table(
+    name="events",
+    description="Events of the organizations (Meetup group calendars, Eventbrite), each linked "
+    "to its organization and to the listing it came from.",
+    columns=("event_id", "intermediary_id", "record_id", "source", "event_title", "starts_at",
+             "ends_at", "event_status", "online_event", "venue_name", "city", "state",
+             "event_url", "source_url", "retrieved_at"),
+    primary_key=("event_id",),
+    foreign_keys=(("intermediary_id", "intermediaries", "intermediary_id"),
+                  ("record_id", "source_records", "record_id")),
+)
+
+PUBLISHED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS)

@@ -73,6 +73,12 @@ ToListings = Callable[[pd.DataFrame], pd.DataFrame]
 
 
 @dataclass(frozen=True)
+class SideTable:
+    table: Table
+    build: Parser
+
+
+@dataclass(frozen=True)
 class Source:
     """One source of intermediaries.
 
@@ -97,6 +103,12 @@ class Source:
     health: Callable[[pd.DataFrame, Mapping | None], str | None] | None = None
     profile: Callable[[pd.DataFrame], dict] | None = None
     summary: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # per-group counts for the UI
+    # More than listings, read from the same snapshot: tables published as they are; events for
+    # the shared ``events`` table (with the ``record_id`` of the listing they belong to); and an
+    # activity signal per listing (record_id, activity, activity_as_of, last/next_event_date).
+    side_tables: tuple[SideTable, ...] = ()
+    events: Parser | None = None
+    activity: Parser | None = None
     homepage: str = ""
     license_note: str = ""
 

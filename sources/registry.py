@@ -1,9 +1,18 @@
 """Every source the pipeline knows. Adding a source is one line here."""
 
-from sources import cfa, nnip, sdc
+from sources import cfa, eventbrite, meetup, meetup_search, nnip, sdc
 from sources.base import Source
 
-SOURCES: tuple[Source, ...] = (nnip.SOURCE, sdc.SOURCE, cfa.SOURCE)
+# Order matters: the first listing of an organization anchors its id and fills its columns,
+# and a source that needs another (Meetup needs the brigades' events_url) comes after it.
+SOURCES: tuple[Source, ...] = (
+    nnip.SOURCE,
+    sdc.SOURCE,
+    cfa.SOURCE,
+    meetup.SOURCE,
+    meetup_search.SOURCE,
+    eventbrite.SOURCE,
+)
 
 
 def source_named(name: str) -> Source:

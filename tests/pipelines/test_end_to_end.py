@@ -118,7 +118,9 @@ def test_unreachable_sources_that_never_succeeded_are_listed_missing(tmp_path):
     assert result.success
     for source in SOURCES:
         records = result.output_for_node(f"{source.name}_records")
-        assert records.status == "missing" and "could not connect" in records.problem
+        assert records.status == "missing" and records.problem.startswith(f"{source.name}:")
+        # token sources without a token, and Meetup without known groups, skip calmly
+        assert records.skipped or "could not connect" in records.problem
     assert not list((tmp_path / "snapshots").glob("*/2*"))  # a failed fetch leaves no snapshot
     assert not (tmp_path / "out" / "datapackage.json").exists()
     assert not list((tmp_path / "snapshots").glob("cfa/2*"))  # a failed fetch leaves no snapshot
@@ -194,3 +196,52 @@ def test_personal_contacts_are_withheld_unless_enabled(tmp_path):
                    publish_personal_contacts=True).success
     header = (tmp_path / "b/out/sdc_agencies.csv").read_text().splitlines()[0].split(",")
     assert "contact_person_name" in header
+
+
+TOKEN = "tok-SECRET-4242-never-published"
+
+
+def echoing(body: bytes):
+    """A server reply that echoes the request's Authorization header into its body, the worst
+    case: an API that repeats the credentials it was sent."""
+    def reply(request):
+        echoed = request.headers.get("Authorization", "").encode()
+        return Reply(body.replace(b"Albuquerque", b"Albuquerque " + echoed)
+                     .replace(b"Civic", b"Civic " + echoed))
+    return reply
+
+
+def test_tokens_never_reach_snapshots_logs_metadata_or_outputs(tmp_path, monkeypatch):
+    from sources import eventbrite
+
+    monkeypatch.setenv("INTERMEDIARIES_MEETUP_TOKEN", TOKEN)
+    monkeypatch.setenv("INTERMEDIARIES_EVENTBRITE_TOKEN", TOKEN)
+    monkeypatch.setenv("INTERMEDIARIES_EVENTBRITE_ORGS", "207140026882")
+    monkeypatch.setenv("INTERMEDIARIES_MEETUP_METROS", "Albuquerque=35.08,-106.65")
+    monkeypatch.setenv("INTERMEDIARIES_MEETUP_KEYWORDS", "open data")
+    graphql = (FIXTURES / "meetup/graphql_open_data.json").read_bytes()
+    events = (FIXTURES / "eventbrite/events_page2.json").read_bytes()
+    events_path = eventbrite.events_url("/v3", "207140026882")
+    with serve({"/gql-ext": echoing(graphql), events_path: echoing(events)}) as server:
+        (tmp_path / "dagster").mkdir()
+        with dg.instance_for_test(temp_dir=str(tmp_path / "dagster")) as instance:
+            config = {"snapshot_dir": str(tmp_path / "snapshots"),
+                      "output_dir": str(tmp_path / "out"), **FAST,
+                      "min_records": {s.name: 0 for s in SOURCES},
+                      "source_urls": {"meetup_search": server.url + "/gql-ext",
+                                      "eventbrite": server.url + "/v3",
+                                      **{s.name: f"http://127.0.0.1:{closed_port()}/"
+                                         for s in SOURCES
+                                         if s.name not in ("meetup_search", "eventbrite")}}}
+            job = build_defs(PipelineSettings(**config)).resolve_job_def("refresh")
+            result = job.execute_in_process(instance=instance, raise_on_error=False)
+            logged = [str(record) for record in instance.all_logs(result.run_id)]
+    assert result.success
+    assert server.hits("/gql-ext")[0].headers["Authorization"] == f"Bearer {TOKEN}"  # it was sent
+    assert result.output_for_node("meetup_search_records").status == "fresh"
+    assert result.output_for_node("eventbrite_records").status == "fresh"
+    assert logged and not [line for line in logged if TOKEN in line]
+    kept = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert any(p.name == "datapackage.json" for p in kept)
+    leaked = [str(p) for p in kept if TOKEN.encode() in p.read_bytes()]
+    assert not leaked

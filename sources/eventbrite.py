@@ -1,0 +1,296 @@
+"""Eventbrite events of known organizations (needs a token; Eventbrite removed public search).
+
+The user names the organizations (INTERMEDIARIES_EVENTBRITE_ORGS, comma-separated ids). For each,
+GET ``/v3/organizations/{id}/events/`` with the token as a bearer header, following
+``pagination.continuation`` while ``pagination.has_more_items``. Only the API is read, never
+event pages. No token, a rejected token or a rate limit skips the source with a reason
+(SourceSkipped); the token is redacted from archived bodies and error messages.
+
+``parse`` (the Source's table) lists the organizations, named after their usual organizer;
+``parse_events`` gives their events.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from schemas.catalogue import HTTP_URL
+from schemas.meetup import EVENTBRITE_EVENTS, EVENTBRITE_ORGANIZATIONS
+from schemas.published import SOURCE_RECORDS
+from schemas.table import pandera_schema
+from sources.base import Recorder, Source
+from sources.credentials import bearer, redact, redact_bytes, token_from_env
+from sources.errors import FetchError, ParseError, SourceSkipped
+from sources.places import usps_code
+from sources.snapshot import Page, Snapshot
+
+URL = "https://www.eventbriteapi.com/v3"
+TOKEN_VARIABLE = "INTERMEDIARIES_EVENTBRITE_TOKEN"
+ORGS_VARIABLE = "INTERMEDIARIES_EVENTBRITE_ORGS"
+HOST_DOWN = "marked down"
+MAX_PAGES = 50  # per organization; a runaway continuation loop stops here
+
+NO_TOKEN = (f"{TOKEN_VARIABLE} is not set, so Eventbrite events were skipped; set it to an "
+            "Eventbrite private token to read the events of the organizations in "
+            f"{ORGS_VARIABLE}")
+NO_ORGANIZATIONS = (f"{ORGS_VARIABLE} names no organizations, so Eventbrite events were "
+                    "skipped; set it to comma-separated Eventbrite organization ids")
+TOKEN_REJECTED = (f"Eventbrite rejected the token in {TOKEN_VARIABLE} ({{status}}): it is "
+                  "invalid, expired or lacks access; renew it to read events")
+RATE_LIMITED = "Eventbrite's rate limit is used up (HTTP 429); skipped this run, try again later"
+
+_ORGANIZATION = re.compile(r"/organizations/(\d+)/events/")
+_ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def organization_ids(text: str) -> tuple[list[str], list[str]]:
+    """'123, 456,abc' -> (['123', '456'], ['abc']): ids to read, and entries that are not ids."""
+    entries = [e.strip() for e in text.split(",") if e.strip()]
+    ids = list(dict.fromkeys(e for e in entries if e.isdigit()))
+    return ids, [e for e in entries if not e.isdigit()]
+
+
+def events_url(base: str, organization: str, continuation: str | None = None) -> str:
+    """One page of an organization's events: every status, newest first, with venue and
+    organizer (the organizer's name is the only name the events payload gives)."""
+    query = {"status": "all", "order_by": "start_desc", "expand": "venue,organizer"}
+    if continuation:
+        query["continuation"] = continuation
+    return f"{base.rstrip('/')}/organizations/{organization}/events/?{urlencode(query)}"
+
+
+# --- fetch -----------------------------------------------------------------------------------
+
+
+def fetch(recorder: Recorder, url: str, upstream: Mapping[str, pd.DataFrame]) -> None:
+    """The Source's fetch plan: read every configured organization, or raise SourceSkipped."""
+    token = token_from_env(TOKEN_VARIABLE)
+    if not token:
+        raise SourceSkipped("eventbrite", url, NO_TOKEN, "an Eventbrite token")
+    organizations, invalid = organization_ids(os.environ.get(ORGS_VARIABLE, ""))
+    if invalid:
+        raise FetchError("eventbrite", url, f"{ORGS_VARIABLE} has entries that are not "
+                         f"organization ids: {', '.join(invalid)}", "comma-separated numeric ids")
+    if not organizations:
+        raise SourceSkipped("eventbrite", url, NO_ORGANIZATIONS, "Eventbrite organization ids")
+    reason = fetch_organizations(recorder, url, token, organizations)
+    if reason:
+        raise SourceSkipped("eventbrite", url, reason, "a valid Eventbrite token")
+
+
+def fetch_organizations(
+    recorder: Recorder, base: str, token: str, organizations: list[str]
+) -> str | None:
+    """Archive every page of each organization's events. Returns why the source is skipped, or
+    None. One organization's failure (a wrong id: 404) is recorded and the rest are read; when
+    none can be read the fetch fails."""
+    archived, problems = 0, []
+    for organization in organizations:
+        continuation = None
+        for _ in range(MAX_PAGES):
+            page_url = events_url(base, organization, continuation)
+            try:
+                body = get_with_token(recorder, page_url, token)
+            except FetchError as error:
+                reason = skip_reason(error.problem)
+                if reason:
+                    return reason
+                if HOST_DOWN in error.problem:
+                    raise
+                problems.append(error.problem)
+                break
+            archived += 1
+            continuation = next_continuation(body)
+            if continuation is None:
+                break
+    if archived == 0 and problems:
+        raise FetchError("eventbrite", base, f"no organization's events could be read (first "
+                         f"problem: {problems[0]})", "pages of Eventbrite events")
+    return None
+
+
+def get_with_token(recorder: Recorder, url: str, token: str) -> bytes:
+    """GET and archive like ``Recorder.get``, with the token as a header and scrubbed from what
+    is kept (the body, the failure, the exception)."""
+    try:
+        response = recorder.client.get(url, expected="a page of Eventbrite events",
+                                       headers=bearer(token))
+    except FetchError as error:
+        problem = redact(error.problem, [token])
+        recorder.writer.fail(url, redact(str(error), [token]))
+        recorder.progress(f"eventbrite: failed {url}: {problem}")
+        raise FetchError(error.source, url, problem, error.expected) from None
+    body = redact_bytes(response.body, [token])
+    recorder.writer.add(url=url, final_url=response.final_url, status=response.status,
+                        content_type=response.content_type, body=body,
+                        retrieved_at=response.retrieved_at, etag=response.etag,
+                        last_modified=response.last_modified)
+    recorder.progress(f"eventbrite: page {len(recorder.writer.pages)} fetched: {url}")
+    return body
+
+
+def skip_reason(problem: str) -> str | None:
+    """A failed request that means 'skip the source': token refused or rate limit reached."""
+    refused = re.search(r"\bHTTP (401|403)\b[^(;]*", problem)
+    if refused:
+        return TOKEN_REJECTED.format(status=refused.group(0).strip())
+    if re.search(r"\bHTTP 429\b", problem):
+        return RATE_LIMITED
+    return None
+
+
+def next_continuation(body: bytes) -> str | None:
+    """The continuation token of the next page, or None on the last page."""
+    try:
+        pagination = json.loads(body).get("pagination") or {}
+    except (json.JSONDecodeError, AttributeError):
+        return None  # the parser reports the broken page
+    if pagination.get("has_more_items") and pagination.get("continuation"):
+        return str(pagination["continuation"])
+    return None
+
+
+# --- parse -----------------------------------------------------------------------------------
+
+
+def parse(snapshot: Snapshot) -> pd.DataFrame:
+    """Snapshot -> one validated listing per organization whose events could be read.
+
+    Named after the organizer most of its events give (Eventbrite's events payload has no
+    organization name), placed where most of its venues are."""
+    pages = _pages(snapshot)
+    rows: dict[str, dict[str, Any]] = {}
+    events: dict[str, list[Mapping[str, Any]]] = {}
+    for page, organization, page_events in pages:
+        rows.setdefault(organization, {"source_url": page.url, "retrieved_at": page.retrieved_at})
+        events.setdefault(organization, []).extend(page_events)
+    organizations = [{**describe_organization(org, events[org]), **provenance}
+                     for org, provenance in rows.items()]
+    frame = pd.DataFrame(organizations, columns=list(EVENTBRITE_ORGANIZATIONS.columns))
+    return pandera_schema(EVENTBRITE_ORGANIZATIONS).validate(frame)
+
+
+def parse_events(snapshot: Snapshot) -> pd.DataFrame:
+    """Snapshot -> one validated row per event."""
+    rows: dict[str, dict[str, Any]] = {}
+    for page, organization, page_events in _pages(snapshot):
+        for event in page_events:
+            row = parse_event(event, organization)
+            rows.setdefault(row["event_id"], {**row, "source_url": page.url,
+                                              "retrieved_at": page.retrieved_at})
+    frame = pd.DataFrame(list(rows.values()), columns=list(EVENTBRITE_EVENTS.columns))
+    return pandera_schema(EVENTBRITE_EVENTS).validate(frame)
+
+
+def describe_organization(organization: str, events: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """An organization from its events: its usual organizer's name, pages, and place."""
+    organizers = [e["organizer"] for e in events if (e.get("organizer") or {}).get("name")]
+    names = Counter(str(o["name"]).strip() for o in organizers)
+    usual = next((o for o in organizers if str(o["name"]).strip() == names.most_common(1)[0][0]),
+                 {}) if names else {}
+    places = Counter((row["city"], row["state"]) for row in (parse_event(e, organization)
+                                                             for e in events) if row["city"])
+    city, state = places.most_common(1)[0][0] if places else (None, None)
+    return {
+        "record_id": f"eventbrite:{organization}",
+        "eventbrite_organization_id": organization,
+        "name": str(usual.get("name") or f"Eventbrite organization {organization}").strip(),
+        "website": _http(usual.get("website")),
+        "events_url": _http(usual.get("url")),
+        "city": city,
+        "state": state,
+        "event_count": len(events),
+    }
+
+
+def parse_event(event: Mapping[str, Any], organization: str) -> dict[str, Any]:
+    """One event object of the v3 API -> a row (without provenance)."""
+    venue = event.get("venue") or {}
+    address = venue.get("address") or {}
+    in_us = str(address.get("country") or "").upper() in ("", "US")
+    return {
+        "event_id": f"eventbrite:{event['id']}",
+        "eventbrite_organization_id": organization,
+        "event_title": str((event.get("name") or {}).get("text") or "").strip(),
+        "starts_at": _utc((event.get("start") or {}).get("utc")),
+        "ends_at": _utc((event.get("end") or {}).get("utc")),
+        "event_status": event.get("status"),
+        "online_event": bool(event.get("online_event")),
+        "venue_name": venue.get("name"),
+        "city": address.get("city") or None,
+        "state": usps_code(address.get("region")) if in_us else None,
+        "event_url": _http(event.get("url")),
+    }
+
+
+def _pages(snapshot: Snapshot) -> list[tuple[Page, str, list[dict[str, Any]]]]:
+    """Each archived page with its organization and its events; ParseError if one is not."""
+    pages = []
+    for page in snapshot.pages:
+        if page.status not in (200, 304):
+            continue
+        match = _ORGANIZATION.search(page.url)
+        try:
+            events = json.loads(snapshot.body(page))["events"]
+            if not match:
+                raise KeyError("no organization id in the URL")
+            if not all(isinstance(e, dict) and e.get("id") for e in events):
+                raise TypeError("an event has no id")
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise ParseError("eventbrite", page.url, f"unexpected answer ({error})",
+                             "a JSON object with an 'events' list of events with ids") from None
+        pages.append((page, match.group(1), events))
+    return pages
+
+
+def _http(value: object) -> str | None:
+    text = str(value or "").strip()
+    return text if re.match(HTTP_URL, text) else None
+
+
+def _utc(value: object) -> str | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime(_ISO)
+
+
+def to_listings(records: pd.DataFrame) -> pd.DataFrame:
+    """Organizations as source_records listings."""
+    columns = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
+    listings = records.assign(source="eventbrite",
+                              source_key=records["eventbrite_organization_id"],
+                              kind="civic_tech_group")
+    return listings.reindex(columns=columns).reset_index(drop=True)
+
+
+def shared_events(snapshot: Snapshot) -> pd.DataFrame:
+    """Events for the shared events table, each with its organization's listing."""
+    events = parse_events(snapshot)
+    return events.assign(record_id="eventbrite:" + events["eventbrite_organization_id"],
+                         source="eventbrite")
+
+
+SOURCE = Source(
+    name="eventbrite",
+    title="Eventbrite events of configured organizations (needs an Eventbrite token)",
+    default_url=URL,
+    table=EVENTBRITE_ORGANIZATIONS,
+    fetch=fetch,
+    parse=parse,
+    to_listings=to_listings,
+    min_records=0,
+    events=shared_events,
+    homepage="https://www.eventbrite.com/platform/api",
+    license_note="Eventbrite API terms apply; facts about public events only.",
+)

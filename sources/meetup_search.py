@@ -1,0 +1,417 @@
+"""Meetup group search (needs a Meetup Pro OAuth token): civic-tech groups around US metros.
+
+For each metro and keyword, GraphQL ``groupSearch`` at https://api.meetup.com/gql-ext, following
+``pageInfo { hasNextPage endCursor }``. Search is fuzzy, so a group is kept only when a keyword is
+in its name or description, and ``match_reason`` says which.
+
+No token, a rejected token (401/403) or a used-up rate limit or quota is not a crash: ``search``
+returns the reason and the Source's fetch plan raises ``SourceSkipped`` with it. The token is
+only ever an Authorization header; response bodies are scrubbed before they are archived and
+every error message is redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pandas as pd
+import requests
+
+from schemas.meetup import MEETUP_SEARCH_GROUPS
+from schemas.published import SOURCE_RECORDS
+from schemas.table import pandera_schema
+from sources.base import Recorder, Source
+from sources.credentials import bearer, redact, redact_bytes, token_from_env
+from sources.errors import FetchError, ParseError, SourceSkipped
+from sources.http import PoliteClient
+from sources.meetup import group_page
+from sources.places import country_code, usps_code
+from sources.snapshot import Snapshot, SnapshotWriter, utc_now
+
+URL = "https://api.meetup.com/gql-ext"
+TOKEN_VARIABLE = "INTERMEDIARIES_MEETUP_TOKEN"
+KEYWORDS_VARIABLE = "INTERMEDIARIES_MEETUP_KEYWORDS"
+METROS_VARIABLE = "INTERMEDIARIES_MEETUP_METROS"
+DEFAULT_KEYWORDS = ("civic tech", "civic data", "open data", "code for", "data for good", "GIS")
+
+NO_TOKEN = (f"{TOKEN_VARIABLE} is not set, so Meetup group search was skipped; set it to a "
+            "Meetup Pro OAuth access token to search for groups (the public group calendars are "
+            "read without one)")
+TOKEN_REJECTED = ("Meetup rejected the token in {variable} (HTTP {status}): it is invalid or "
+                  "expired; renew the OAuth token to search for groups")
+RATE_LIMITED = ("Meetup's rate limit or quota is used up ({detail}); group search was skipped "
+                "this run, try again later")
+
+QUERY = """
+query ($filter: GroupSearchFilter!, $first: Int, $after: String) {
+  groupSearch(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges {
+      node {
+        id name urlname description city state country lat lon
+        stats { memberCounts { all } }
+      }
+    }
+  }
+}
+"""
+_RATE_CODES = frozenset({"RATE_LIMITED", "RATE_LIMIT_EXCEEDED", "QUOTA_EXCEEDED",
+                         "TOO_MANY_REQUESTS"})
+_AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN", "INVALID_TOKEN"})
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Metro:
+    name: str
+    lat: float
+    lon: float
+
+
+DEFAULT_METROS = tuple(Metro(*m) for m in (
+    ("New York", 40.7128, -74.0060), ("Los Angeles", 34.0522, -118.2437),
+    ("Chicago", 41.8781, -87.6298), ("Houston", 29.7604, -95.3698),
+    ("Phoenix", 33.4484, -112.0740), ("Philadelphia", 39.9526, -75.1652),
+    ("San Antonio", 29.4241, -98.4936), ("San Diego", 32.7157, -117.1611),
+    ("Dallas", 32.7767, -96.7970), ("San Francisco", 37.7749, -122.4194),
+    ("Seattle", 47.6062, -122.3321), ("Washington", 38.9072, -77.0369),
+    ("Boston", 42.3601, -71.0589), ("Atlanta", 33.7490, -84.3880),
+    ("Miami", 25.7617, -80.1918), ("Denver", 39.7392, -104.9903),
+    ("Minneapolis", 44.9778, -93.2650), ("Detroit", 42.3314, -83.0458),
+    ("Portland", 45.5152, -122.6784), ("Austin", 30.2672, -97.7431),
+    ("Kansas City", 39.0997, -94.5786), ("St. Louis", 38.6270, -90.1994),
+    ("Pittsburgh", 40.4406, -79.9959), ("Baltimore", 39.2904, -76.6122),
+    ("Charlotte", 35.2271, -80.8431), ("Raleigh", 35.7796, -78.6382),
+    ("Nashville", 36.1627, -86.7816), ("New Orleans", 29.9511, -90.0715),
+    ("Salt Lake City", 40.7608, -111.8910), ("Albuquerque", 35.0844, -106.6504),
+    ("Cleveland", 41.4993, -81.6944), ("Columbus", 39.9612, -82.9988),
+    ("Milwaukee", 43.0389, -87.9065), ("Indianapolis", 39.7684, -86.1581),
+    ("Sacramento", 38.5816, -121.4944), ("Las Vegas", 36.1699, -115.1398),
+    ("Anchorage", 61.2181, -149.9003), ("Honolulu", 21.3069, -157.8583),
+    ("San Juan", 18.4655, -66.1057),
+))
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """What to search for and where. Each metro x keyword is one search of up to max_pages."""
+
+    keywords: tuple[str, ...] = DEFAULT_KEYWORDS
+    metros: tuple[Metro, ...] = DEFAULT_METROS
+    radius_miles: int = 50
+    page_size: int = 50
+    max_pages: int = 20
+
+
+def parse_metros(text: str) -> tuple[Metro, ...]:
+    """'Denver=39.74,-104.99; Austin=30.27,-97.74' -> metros. ValueError names a bad entry."""
+    metros = []
+    for entry in filter(None, (e.strip() for e in text.split(";"))):
+        name, _, point = entry.partition("=")
+        try:
+            lat, lon = (float(v) for v in point.split(","))
+        except ValueError:
+            raise ValueError(f"metro {entry!r} is not 'Name=latitude,longitude'") from None
+        metros.append(Metro(name.strip(), lat, lon))
+    return tuple(metros)
+
+
+def settings_from_env(environ: Mapping[str, str] = os.environ) -> SearchSettings:
+    """Keywords (comma separated) and metros from the environment, else the defaults."""
+    keywords = tuple(k.strip() for k in environ.get(KEYWORDS_VARIABLE, "").split(",") if k.strip())
+    metros = parse_metros(environ.get(METROS_VARIABLE, ""))
+    return SearchSettings(keywords=keywords or DEFAULT_KEYWORDS, metros=metros or DEFAULT_METROS)
+
+
+# --- POST with the polite client's session -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    content_type: str
+    retry_after: str | None
+    body: bytes
+    retrieved_at: str
+
+
+def post_json(
+    client: PoliteClient, url: str, payload: Mapping[str, Any], headers: Mapping[str, str],
+    expected: str,
+) -> Answer:
+    """POST ``payload`` as JSON with the client's session, timeouts and size cap; 429 and 5xx are
+    retried (honouring Retry-After, capped), waiting through ``client.sleep``. ``headers`` are
+    sent, never recorded. Raises FetchError when there is no answer at all."""
+    settings = client.settings
+    for attempt in range(settings.retries + 1):
+        answer = _post_once(client, url, payload, headers, expected)
+        if answer.status not in _RETRY_STATUSES or attempt == settings.retries:
+            return answer
+        backoff = settings.backoff_factor * 2**attempt
+        client.sleep(min(retry_after_seconds(answer.retry_after, backoff),
+                         settings.max_retry_after))
+    raise AssertionError("unreachable")  # the loop always returns
+
+
+def _post_once(
+    client: PoliteClient, url: str, payload: Mapping[str, Any], headers: Mapping[str, str],
+    expected: str,
+) -> Answer:
+    settings = client.settings
+    try:
+        response = client.session.post(
+            url, json=payload, headers=dict(headers), stream=True,
+            timeout=(settings.connect_timeout, settings.read_timeout),
+        )
+    except requests.RequestException as error:
+        # from None: the request (and its Authorization header) stays out of the traceback
+        raise FetchError(client.source, url, f"no answer ({type(error).__name__})",
+                         expected) from None
+    try:
+        chunks, size = [], 0
+        for chunk in response.iter_content(chunk_size=65536):
+            size += len(chunk)
+            if size > settings.max_bytes:
+                raise FetchError(client.source, url,
+                                 f"response is over the {settings.max_bytes}-byte limit", expected)
+            chunks.append(chunk)
+    except requests.RequestException as error:
+        raise FetchError(client.source, url, f"answer cut off ({type(error).__name__})",
+                         expected) from None
+    finally:
+        response.close()
+    return Answer(status=response.status_code,
+                  content_type=response.headers.get("Content-Type", ""),
+                  retry_after=response.headers.get("Retry-After"),
+                  body=b"".join(chunks), retrieved_at=utc_now())
+
+
+def retry_after_seconds(value: str | None, default: float) -> float:
+    """Retry-After as seconds (it may be a number or an HTTP date); ``default`` when absent."""
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
+
+
+# --- fetch -----------------------------------------------------------------------------------
+
+
+def fetch(recorder: Recorder, url: str, upstream: Mapping[str, pd.DataFrame]) -> None:
+    """The Source's fetch plan: search, or raise SourceSkipped with the reason."""
+    reason = search(recorder.client, recorder.writer, url, token_from_env(TOKEN_VARIABLE),
+                    settings_from_env(), recorder.progress)
+    if reason:
+        raise SourceSkipped("meetup_search", url, reason, "a valid Meetup Pro OAuth token")
+
+
+def search(
+    client: PoliteClient, writer: SnapshotWriter, url: str, token: str | None,
+    settings: SearchSettings, progress: Callable[[str], None] = lambda message: None,
+) -> str | None:
+    """Run every metro x keyword search and archive each result page (scrubbed of the token).
+
+    Returns None when done, or why the search was skipped. Other failures raise FetchError,
+    with the token redacted."""
+    if not token:
+        return NO_TOKEN
+    last_request: float | None = None
+    for metro in settings.metros:
+        for keyword in settings.keywords:
+            cursor = None
+            for number in range(1, settings.max_pages + 1):
+                label = page_label(url, keyword, metro.name, number)
+                variables = {
+                    "filter": {"query": keyword, "lat": metro.lat, "lon": metro.lon,
+                               "radius": settings.radius_miles},
+                    "first": settings.page_size, "after": cursor,
+                }
+                last_request = _pause(client, last_request)
+                try:
+                    answer = post_json(client, url, {"query": QUERY, "variables": variables},
+                                       bearer(token), "a groupSearch result page")
+                except FetchError as error:
+                    problem = redact(error.problem, [token])
+                    writer.fail(label, problem)
+                    raise FetchError("meetup_search", label, problem, error.expected) from None
+                body = redact_bytes(answer.body, [token])
+                outcome = classify(answer.status, body)
+                if outcome.skip:
+                    writer.fail(label, outcome.skip)
+                    return outcome.skip
+                if outcome.failure:
+                    writer.fail(label, outcome.failure)
+                    raise FetchError("meetup_search", label, outcome.failure,
+                                     "a groupSearch result page")
+                writer.add(url=label, final_url=label, status=answer.status,
+                           content_type=answer.content_type, body=body,
+                           retrieved_at=answer.retrieved_at)
+                progress(f"meetup_search: page {len(writer.pages)} fetched: {label}")
+                cursor = outcome.next_cursor
+                if cursor is None:
+                    break
+    return None
+
+
+def _pause(client: PoliteClient, last_request: float | None) -> float:
+    """The client's per-host delay between API calls."""
+    if last_request is not None:
+        remaining = client.settings.per_host_delay - (time.monotonic() - last_request)
+        if remaining > 0:
+            client.sleep(remaining)
+    return time.monotonic()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one answer means: skip the source, fail it, or go on (maybe to a next page)."""
+
+    skip: str | None = None
+    failure: str | None = None
+    next_cursor: str | None = None
+
+
+def classify(status: int, body: bytes) -> Outcome:
+    """Read one (already redacted) answer of the GraphQL endpoint."""
+    text = body.decode("utf-8", errors="replace")
+    if status in (401, 403):
+        return Outcome(skip=TOKEN_REJECTED.format(variable=TOKEN_VARIABLE, status=status))
+    if status == 429:
+        return Outcome(skip=RATE_LIMITED.format(detail="HTTP 429 after backing off"))
+    if status != 200:
+        return Outcome(failure=f"HTTP {status}: {text[:300]}")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return Outcome(failure=f"answer is not JSON: {text[:300]}")
+    errors = document.get("errors") or []
+    if errors:
+        codes = {str((e.get("extensions") or {}).get("code", "")).upper() for e in errors}
+        detail = "; ".join(str(e.get("message", "")) for e in errors)[:300]
+        lowered = detail.lower()
+        if codes & _RATE_CODES or "rate limit" in lowered or "quota" in lowered:
+            return Outcome(skip=RATE_LIMITED.format(detail=detail))
+        if codes & _AUTH_CODES:
+            return Outcome(skip=TOKEN_REJECTED.format(variable=TOKEN_VARIABLE, status=status))
+        return Outcome(failure=f"GraphQL errors: {detail}")
+    result = (document.get("data") or {}).get("groupSearch")
+    if not isinstance(result, dict):
+        return Outcome(failure="answer has no data.groupSearch")
+    info = result.get("pageInfo") or {}
+    more = bool(info.get("hasNextPage")) and bool(info.get("endCursor"))
+    return Outcome(next_cursor=str(info["endCursor"]) if more else None)
+
+
+def page_label(url: str, keyword: str, metro: str, page: int) -> str:
+    """The archived page's URL: the endpoint, with the search in the fragment (never sent)."""
+    return f"{url}#" + urlencode({"query": keyword, "metro": metro, "page": page})
+
+
+# --- parse -----------------------------------------------------------------------------------
+
+
+def match_reason(name: str, description: str, keywords: tuple[str, ...]) -> str | None:
+    """Which keywords the name and description contain, as whole words; None if none."""
+    reasons = []
+    for where, text in (("name", name), ("description", description)):
+        found = [k for k in keywords
+                 if re.search(rf"(?<!\w){re.escape(k)}(?!\w)", text, re.IGNORECASE)]
+        if found:
+            reasons.append(f"{where} contains " + ", ".join(f"'{k}'" for k in found))
+    return "; ".join(reasons) or None
+
+
+def parse(snapshot: Snapshot) -> pd.DataFrame:
+    """Snapshot of result pages -> one validated row per kept group."""
+    pages = [(p, parse_qs(urlsplit(p.url).fragment)) for p in snapshot.pages if p.status == 200]
+    keywords = tuple(dict.fromkeys(q["query"][0] for _, q in pages if q.get("query")))
+    groups: dict[str, dict[str, Any]] = {}
+    for page, search_terms in pages:
+        metro = (search_terms.get("metro") or [""])[0]
+        for node in _nodes(snapshot, page):
+            urlname = str(node.get("urlname") or "").strip().lower()
+            reason = match_reason(str(node.get("name") or ""),
+                                  str(node.get("description") or ""), keywords)
+            if not urlname or reason is None:
+                continue
+            if urlname in groups:
+                near = groups[urlname]["found_near"].split("; ")
+                if metro and metro not in near:
+                    groups[urlname]["found_near"] = "; ".join([*near, metro])
+                continue
+            groups[urlname] = {**group_row(node, urlname), "match_reason": reason,
+                               "found_near": metro or None, "source_url": page.url,
+                               "retrieved_at": page.retrieved_at}
+    frame = pd.DataFrame(list(groups.values()), columns=list(MEETUP_SEARCH_GROUPS.columns))
+    return pandera_schema(MEETUP_SEARCH_GROUPS).validate(frame)
+
+
+def _nodes(snapshot: Snapshot, page: Any) -> list[dict[str, Any]]:
+    try:
+        result = json.loads(snapshot.body(page))["data"]["groupSearch"]
+        return [edge["node"] for edge in result.get("edges") or [] if edge.get("node")]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ParseError("meetup_search", page.url, f"unexpected answer ({error})",
+                         "data.groupSearch.edges[].node") from None
+
+
+def group_row(node: Mapping[str, Any], urlname: str) -> dict[str, Any]:
+    """One groupSearch node -> a row (without match and provenance)."""
+    country = country_code(str(node.get("country") or "")) if node.get("country") else None
+    state = usps_code(str(node.get("state") or "")) if country in (None, "US") else None
+    members = ((node.get("stats") or {}).get("memberCounts") or {}).get("all")
+    return {
+        "record_id": f"meetup_search:{urlname}",
+        "meetup_group_id": str(node["id"]) if node.get("id") is not None else None,
+        "urlname": urlname,
+        "name": str(node.get("name") or urlname).strip(),
+        "events_url": group_page(urlname),
+        "city": str(node.get("city") or "").strip() or None,
+        "state": state,
+        "country": country,
+        "latitude": _number(node.get("lat")),
+        "longitude": _number(node.get("lon")),
+        "member_count": int(members) if isinstance(members, int | float) else None,
+    }
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def to_listings(records: pd.DataFrame) -> pd.DataFrame:
+    """Kept groups as source_records listings."""
+    columns = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
+    listings = records.assign(source="meetup_search", source_key=records["events_url"],
+                              kind="civic_tech_group")
+    return listings.reindex(columns=columns).reset_index(drop=True)
+
+
+SOURCE = Source(
+    name="meetup_search",
+    title="Meetup group search for civic-tech and open-data groups (needs a Meetup Pro token)",
+    default_url=URL,
+    table=MEETUP_SEARCH_GROUPS,
+    fetch=fetch,
+    parse=parse,
+    to_listings=to_listings,
+    min_records=0,
+    homepage="https://www.meetup.com/api/guide/",
+    license_note="Meetup API terms apply; facts about public groups only.",
+)
