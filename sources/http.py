@@ -113,6 +113,7 @@ class PoliteClient:
         self._robots: dict[str, Protego | None] = {}
         self._last_request: dict[str, float] = {}
         self._connection_failures: dict[str, int] = {}
+        self._crawl_delay: dict[str, float] = {}
 
     def close(self) -> None:
         self.session.close()
@@ -218,7 +219,8 @@ class PoliteClient:
     def _wait_for(self, host: str) -> None:
         last = self._last_request.get(host)
         if last is not None:
-            remaining = self.settings.per_host_delay - (time.monotonic() - last)
+            delay = max(self.settings.per_host_delay, self._crawl_delay.get(host, 0.0))
+            remaining = delay - (time.monotonic() - last)
             if remaining > 0:
                 self.sleep(remaining)
 
@@ -226,7 +228,10 @@ class PoliteClient:
         parts = urlsplit(url)
         root = f"{parts.scheme}://{parts.netloc}"
         if root not in self._robots:
-            self._robots[root] = self._load_robots(root, url)
+            self._robots[root] = robots = self._load_robots(root, url)
+            delay = robots.crawl_delay(self.settings.user_agent) if robots else None
+            if delay:  # a site's Crawl-delay wins over ours when it asks for more (capped)
+                self._crawl_delay[_host(url)] = min(float(delay), self.settings.max_retry_after)
         robots = self._robots[root]
         return robots is None or robots.can_fetch(url, self.settings.user_agent)
 

@@ -245,3 +245,35 @@ def test_tokens_never_reach_snapshots_logs_metadata_or_outputs(tmp_path, monkeyp
     assert any(p.name == "datapackage.json" for p in kept)
     leaked = [str(p) for p in kept if TOKEN.encode() in p.read_bytes()]
     assert not leaked
+
+
+def nnip_routes(listing: str) -> dict[str, Reply]:
+    from sources import nnip
+
+    pages = FIXTURES / "nnip"
+    routes = {"/partners/profiles": Reply((pages / listing).read_bytes())}
+    for url in nnip.profile_links((pages / "listing.html").read_bytes(), nnip.URL):
+        slug = url.rstrip("/").rsplit("/", 1)[-1]
+        routes[f"/partners/profiles/{slug}"] = Reply(
+            (pages / f"profile_{slug.replace('-', '_')}.html").read_bytes())
+    return routes
+
+
+def test_an_nnip_listing_without_partner_links_fails_the_count_check_and_publishes_nothing(
+    tmp_path,
+):
+    floor = {s.name: 0 for s in SOURCES} | {"nnip": 5}
+    with serve(nnip_routes("listing.html")) as server:
+        first = refresh(tmp_path, source_urls={"nnip": server.url + "/partners/profiles"},
+                        min_records=floor)
+        assert first.success and first.output_for_node("nnip_records").status == "fresh"
+        published = release_bytes(tmp_path / "out")
+    with serve(nnip_routes("listing_no_links.html")) as server:
+        second = refresh(tmp_path, source_urls={"nnip": server.url + "/partners/profiles"},
+                         min_records=floor)
+    assert not second.success
+    failed = {f"{c.asset_key.to_user_string()}:{c.check_name}"
+              for c in second.get_asset_check_evaluations() if not c.passed}
+    assert "nnip_records:record_count" in failed
+    assert "0 records, expected at least 5" in second.output_for_node("nnip_records").count_problem
+    assert release_bytes(tmp_path / "out") == published

@@ -89,6 +89,16 @@ def test_waits_between_requests_to_one_host(fast_http):
     assert sleeps and all(0 < s <= 5 for s in sleeps)
 
 
+def test_a_crawl_delay_in_robots_txt_is_honoured(fast_http):
+    sleeps: list[float] = []
+    routes = {"/robots.txt": Reply(b"User-agent: *\nCrawl-delay: 7\n"), "/a": Reply(b"a")}
+    with serve(routes) as server:
+        c = PoliteClient("test", replace(fast_http, per_host_delay=0.5), sleep=sleeps.append)
+        c.get(server.url + "/a")
+        c.get(server.url + "/a")
+    assert sleeps and 6 < sleeps[-1] <= 7
+
+
 def test_conditional_request_gets_304_and_reuses_the_previous_body(tmp_path, fast_http):
     def conditional(request):
         if request.headers.get("If-None-Match") == '"v1"':
