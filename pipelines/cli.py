@@ -81,20 +81,20 @@ def report(result, source_names: list[str]) -> int:  # noqa: ANN001
     for name in source_names:
         records = _output(result, f"{name}_records")
         if records is None:
-            print(f"  {name:10} not run (an upstream step failed)")
+            print(f"  {name:14} not run (an upstream step failed)")
             continue
-        line = f"  {name:10} {records.status:16} {len(records.records):6} records"
+        line = f"  {name:14} {records.status:16} {len(records.records):6} records"
         if records.retrieved_at:
             line += f"  retrieved {records.retrieved_at}"
         if records.sample:
             line += "  [sample]"
         print(line)
         if records.problem:
-            print(f"  {'':10} skipped: {records.problem}")
+            print(f"  {'':14} skipped: {records.problem}")
         for problem in (records.count_problem, records.shape_problem):
             if problem:
                 verdict = "STOPPED" if records.strict else "warning (sample run)"
-                print(f"  {'':10} {verdict}: {problem}")
+                print(f"  {'':14} {verdict}: {problem}")
     failed_checks = [
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations()

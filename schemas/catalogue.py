@@ -70,6 +70,10 @@ define(
     Field("latitude", "number", "Latitude in decimal degrees (WGS 84).", minimum=-90, maximum=90),
     Field("longitude", "number", "Longitude in decimal degrees (WGS 84).", minimum=-180,
           maximum=180),
+    Field("location_precision", "string", "How latitude and longitude were found: 'source' "
+          "(given by the source) or 'city' (approximate: the mean position of the city's ZIP "
+          "codes, for listings that give only a US city and state); empty when unknown.",
+          enum=("source", "city")),
     Field("tags", "string", "Tags given by the source, separated by '; '."),
     Field("previous_names", "string", "Earlier names of the organization, separated by '; '."),
     Field("social_profiles", "string", "Social profiles as 'network: handle or URL', separated "

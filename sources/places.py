@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import pycountry
 import us
+import zipcodes
 
 _US_NAMES = {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}
 
@@ -31,3 +32,33 @@ def country_code(text: str | None) -> str | None:
         return pycountry.countries.lookup(cleaned).alpha_2
     except LookupError:
         return None
+
+
+def _city_key(city: str, state: str) -> tuple[str, str]:
+    text = city.upper().replace("SAINT ", "ST ").replace("ST. ", "ST ").replace(".", "")
+    return " ".join(text.split()), state.upper()
+
+
+@lru_cache(maxsize=1)
+def _city_centroids() -> dict[tuple[str, str], tuple[float, float]]:
+    """(CITY, ST) -> mean position of the city's ZIP codes, from the offline ``zipcodes`` data
+    (ZIPs with latitude 0 have no known position and are left out)."""
+    points: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for zip_code in zipcodes.list_all():
+        lat, lon = float(zip_code["lat"] or 0), float(zip_code["long"] or 0)
+        if lat == 0 or zip_code["zip_code_type"] == "MILITARY":
+            continue
+        points.setdefault(_city_key(zip_code["city"], zip_code["state"]), []).append((lat, lon))
+    return {key: _mean(pts) for key, pts in points.items()}
+
+
+def _mean(points: list[tuple[float, float]]) -> tuple[float, float]:
+    return (round(sum(p[0] for p in points) / len(points), 4),
+            round(sum(p[1] for p in points) / len(points), 4))
+
+
+def city_centroid(city: str | None, state: str | None) -> tuple[float, float] | None:
+    """Approximate coordinates of a US city ('Baltimore', 'MD'), or None when unknown."""
+    if not city or not state:
+        return None
+    return _city_centroids().get(_city_key(city, state))

@@ -1,6 +1,7 @@
 """Linking listings into organizations: same website, or same name in the same state."""
 
 import pandas as pd
+import pytest
 
 from pipelines.merge import LISTING_COLUMNS, intermediary_id, link, merge, normalise_website
 
@@ -54,3 +55,17 @@ def test_an_organization_lists_every_source_it_appears_in():
     intermediaries, source_records = merge([cfa, nnip])
     assert len(intermediaries) == 1 and len(source_records) == 2
     assert intermediaries.loc[0, "sources"] == "cfa; nnip"
+
+
+def test_organizations_with_only_a_us_city_get_its_centre_and_say_so():
+    given = listing("cfa:a", "Has coordinates", state="MD")
+    given.update(city="Baltimore", country="US", latitude=39.3, longitude=-76.6)
+    city_only = listing("sdc:b", "City only", state="MD", source="sdc")
+    city_only.update(city="Baltimore", country="US")
+    nowhere = listing("sdc:c", "No city", state="MD", source="sdc")
+    intermediaries, _ = merge([frame(given, city_only, nowhere)])
+    by_name = intermediaries.set_index("name")
+    assert by_name.loc["Has coordinates", "location_precision"] == "source"
+    assert by_name.loc["City only", "location_precision"] == "city"
+    assert by_name.loc["City only", "latitude"] == pytest.approx(39.3, abs=0.1)
+    assert by_name.loc["No city"].isna()[["latitude", "location_precision"]].all()

@@ -22,7 +22,8 @@ def release(fingerprint="f1", name="Code for Example", **changes) -> Release:
         "intermediary_id": "im-0123456789ab", "name": name, "kind": "brigade", "role": None,
         "website": None, "events_url": None, "city": "Example", "state": "IL", "country": "US",
         "region": None,
-        "latitude": 41.0, "longitude": -87.0, "sources": "cfa", "activity": "unknown",
+        "latitude": 41.0, "longitude": -87.0, "location_precision": "source", "sources": "cfa",
+        "activity": "unknown",
         "last_event_date": None, "next_event_date": None, "activity_as_of": None,
         "source_url": "https://example.org/orgs.json", "retrieved_at": "2026-11-01T00:00:00Z",
     }])
