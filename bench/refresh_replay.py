@@ -40,8 +40,11 @@ print("RESULT", time.perf_counter() - started,
 def run(body: str, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall seconds (whole process, interpreter start included) and peak MiB of one child."""
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", MEASURE.format(body=body)], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=True).stdout
+    done = subprocess.run([sys.executable, "-c", MEASURE.format(body=body)], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"benchmark run failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    out = done.stdout
     wall = time.perf_counter() - started
     line = next(x for x in out.splitlines() if x.startswith("RESULT"))
     return wall, float(line.split()[2])
@@ -80,9 +83,8 @@ def main() -> None:
                 f"code = main(['--replay', {str(replay)!r}, '--output-dir', {str(out)!r}, "
                 f"'--snapshot-dir', {str(Path(tmp) / f'snap{i}')!r}])\n"
                 "assert code == 0, code",
-                env={"PATH": "", "INTERMEDIARIES_CFA_MIN_RECORDS": "0",
-                     "INTERMEDIARIES_NNIP_MIN_RECORDS": "0", "INTERMEDIARIES_SDC_MIN_RECORDS": "0",
-                     "INTERMEDIARIES_MEETUP_MIN_RECORDS": "0", "HOME": tmp},
+                # the fixtures are partial (4 of 56 State Data Center states): checks only warn
+                env={"PATH": "", "INTERMEDIARIES_STRICT_CHECKS": "false", "HOME": tmp},
             ))
 
     def median(values: list[tuple[float, float]], i: int) -> float:

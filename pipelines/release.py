@@ -60,6 +60,7 @@ class PublishOutcome:
     published: bool
     path: str
     reason: str
+    validated: bool = False  # validated in this run before it was swapped in
 
 
 def inputs_fingerprint(parts: list[tuple[str, str, str | None]]) -> str:
@@ -228,7 +229,7 @@ def write_package(release: Release, output_dir: Path, created: str) -> PublishOu
         os.replace(staging / PACKAGE_FILE, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return PublishOutcome(True, str(target), "written")
+    return PublishOutcome(True, str(target), "written", validated=True)
 
 
 def write_csv(frame: pd.DataFrame, table: Table, path: Path) -> None:
