@@ -243,17 +243,6 @@ def _publish_metadata(context: dg.AssetExecutionContext, outcome: PublishOutcome
     })
 
 
-@dg.asset(group_name="publish", kinds={"duckdb"},
-          description="outputs/intermediaries.duckdb: every table plus views, swapped in "
-          "atomically; readers open it read-only.")
-def intermediaries_duckdb(
-    context: dg.AssetExecutionContext, settings: PipelineSettings, intermediaries: Release
-) -> PublishOutcome:
-    outcome = write_duckdb(intermediaries, settings.outputs, utc_timestamp())
-    _publish_metadata(context, outcome)
-    return outcome
-
-
 @dg.asset(group_name="publish", kinds={"csv"},
           description="outputs/datapackage.json and its CSVs, validated with Frictionless "
           "before they replace the previous release.")
@@ -261,6 +250,18 @@ def datapackage(
     context: dg.AssetExecutionContext, settings: PipelineSettings, intermediaries: Release
 ) -> PublishOutcome:
     outcome = write_package(intermediaries, settings.outputs, utc_timestamp())
+    _publish_metadata(context, outcome)
+    return outcome
+
+
+@dg.asset(group_name="publish", kinds={"duckdb"}, deps=[datapackage],
+          description="outputs/intermediaries.duckdb: every table plus views, swapped in "
+          "atomically; readers open it read-only. Written after the data package validated, "
+          "so the two never disagree.")
+def intermediaries_duckdb(
+    context: dg.AssetExecutionContext, settings: PipelineSettings, intermediaries: Release
+) -> PublishOutcome:
+    outcome = write_duckdb(intermediaries, settings.outputs, utc_timestamp())
     _publish_metadata(context, outcome)
     return outcome
 

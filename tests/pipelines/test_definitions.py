@@ -28,6 +28,12 @@ def test_core_and_publish_assets_are_grouped_left_to_right():
         assert graph.get(dg.AssetKey(name)).group_name == "publish"
 
 
+def test_the_database_is_written_only_after_the_package_validated():
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(dg.AssetKey("intermediaries_duckdb")).parent_keys
+    assert dg.AssetKey("datapackage") in parents
+
+
 def test_checks_schedule_and_executor():
     check_names = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert {"record_count", "refreshed", "unique_ids", "geolocated_share", "package_valid"} <= (
