@@ -20,6 +20,7 @@ from sources.base import Source, fetch_single, only_page
 from sources.errors import ParseError
 from sources.places import country_code, usps_code
 from sources.snapshot import Snapshot
+from sources.text import slug
 
 URL = (
     "https://raw.githubusercontent.com/codeforamerica/brigade-information/"
@@ -47,7 +48,7 @@ def parse(snapshot: Snapshot) -> pd.DataFrame:
             raise ParseError("cfa", page.url, f"record {index} has no name",
                              "every organization to have a 'name'")
         row = parse_organization(org)
-        key = _slug(row["name"])
+        key = slug(row["name"])
         seen[key] = seen.get(key, 0) + 1
         row["record_id"] = f"cfa:{key}" if seen[key] == 1 else f"cfa:{key}-{seen[key]}"
         row["source_url"] = page.url
@@ -149,10 +150,6 @@ def _url(value: Any) -> str | None:
     if not re.match(r"^https?://", text):
         text = "http://" + text.lstrip("/")
     return text if re.match(r"^https?://\S+$", text) else None
-
-
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
 
 
 def to_listings(records: pd.DataFrame) -> pd.DataFrame:

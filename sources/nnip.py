@@ -23,6 +23,7 @@ from sources.base import Recorder, Source
 from sources.errors import FetchError, ParseError
 from sources.places import usps_code
 from sources.snapshot import Page, Snapshot
+from sources.text import main_content, slug, tag_text
 
 URL = "https://www.neighborhoodindicators.org/partners/profiles"
 HOMEPAGE = "https://www.neighborhoodindicators.org"
@@ -69,7 +70,7 @@ def profile_links(html: bytes | str, base_url: str) -> dict[str, str]:
         if parts.query or not _PROFILE_PATH.match(parts.path):
             continue
         if not links.get(url):
-            links[url] = _text(anchor)
+            links[url] = tag_text(anchor)
     return links
 
 
@@ -105,7 +106,7 @@ def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[
     place when the profile itself gives no state.
     """
     soup = BeautifulSoup(html, "lxml")
-    main = _main(soup)
+    main = main_content(soup)
     fields = labelled_fields(main)
     organizations = [_organization(item, url) for item in fields.get("organization", [])]
     organizations = [org for org in organizations if org["name"]]
@@ -114,7 +115,7 @@ def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[
                          "an 'Organization' field naming the partner organization(s)")
     if len(organizations) == 1 and not organizations[0]["website"]:
         organizations[0]["website"] = _first_link(fields.get("website", []), url)
-    title = _text(main.find("h1")) if main.find("h1") else ""
+    title = tag_text(main.find("h1")) if main.find("h1") else ""
     city, state = locate([_joined(fields.get("location", [])), listing_label, title])
     contact_items = fields.get("contact", [])
     names = [org["name"] for org in organizations]
@@ -204,7 +205,7 @@ def organizational_emails(items: Iterable[Tag], organizations: list[str]) -> lis
     initials = {_initials(name) for name in organizations} - {""}
     found: list[str] = []
     for item in items:
-        texts = [_deobfuscate(_text(item))]
+        texts = [_deobfuscate(tag_text(item))]
         texts += [a["href"][len("mailto:"):] for a in item.find_all("a", href=True)
                   if a["href"].lower().startswith("mailto:")]
         for text in texts:
@@ -219,7 +220,7 @@ def contact_phones(items: Iterable[Tag]) -> list[str]:
     """Phone numbers in contact fields, as NNN-NNN-NNNN."""
     phones: list[str] = []
     for item in items:
-        texts = [_text(item)] + [a["href"] for a in item.find_all("a", href=True)
+        texts = [tag_text(item)] + [a["href"] for a in item.find_all("a", href=True)
                                  if a["href"].lower().startswith("tel:")]
         for text in texts:
             for area, exchange, line in _PHONE.findall(text):
@@ -231,7 +232,7 @@ def contact_phones(items: Iterable[Tag]) -> list[str]:
 
 def partnership_key(url: str) -> str:
     """'.../partners/profiles/washington-dc' -> 'washington-dc' (the profile's own key)."""
-    return _slug(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+    return slug(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
 
 
 # --- listings ---------------------------------------------------------------------------------
@@ -251,23 +252,14 @@ def to_listings(records: pd.DataFrame) -> pd.DataFrame:
 
 # --- helpers ----------------------------------------------------------------------------------
 
-def _main(soup: BeautifulSoup) -> Tag:
-    """The page's main content, so menus and footers never count as profile fields."""
-    for candidate in (soup.find("main"), soup.find(attrs={"role": "main"}),
-                      soup.find(id="content"), soup.body):
-        if isinstance(candidate, Tag):
-            return candidate
-    return soup
-
-
 def _add(fields: dict[str, list[Tag]], label: Tag, items: list[Tag]) -> None:
-    meaning = label_meaning(_text(label))
+    meaning = label_meaning(tag_text(label))
     if meaning:
         fields.setdefault(meaning, []).extend(items)
 
 
 def _organization(item: Tag, page_url: str) -> dict[str, str | None]:
-    return {"name": _text(item) or None, "website": _first_link([item], page_url)}
+    return {"name": tag_text(item) or None, "website": _first_link([item], page_url)}
 
 
 def _first_link(items: Iterable[Tag], page_url: str) -> str | None:
@@ -288,7 +280,7 @@ def _description(main: Tag, fields: Mapping[str, list[Tag]]) -> str | None:
     containers = list(fields.get("description", [])) + main.select(".field-name-body")
     for container in containers:
         for paragraph in container.find_all("p") or [container]:
-            text = _text(paragraph)
+            text = tag_text(paragraph)
             if text:
                 return _shorten(text)
     return None
@@ -354,9 +346,9 @@ def _with_record_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """record_id is 'nnip:<organization slug>', qualified by partnership if a name repeats."""
     counts: dict[str, int] = {}
     for row in rows:
-        counts[_slug(row["name"])] = counts.get(_slug(row["name"]), 0) + 1
+        counts[slug(row["name"])] = counts.get(slug(row["name"]), 0) + 1
     for row in rows:
-        key = _slug(row["name"])
+        key = slug(row["name"])
         row["record_id"] = f"nnip:{key}" if counts[key] == 1 else f"nnip:{key}-{row['partnership']}"
     return rows
 
@@ -365,16 +357,8 @@ def _site(url: str) -> str:
     return urlsplit(url).netloc.lower().removeprefix("www.")
 
 
-def _text(tag: Tag | None) -> str:
-    return " ".join(tag.get_text(" ").split()) if tag is not None else ""
-
-
 def _joined(items: Iterable[Tag]) -> str:
-    return " ".join(_text(item) for item in items)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
+    return " ".join(tag_text(item) for item in items)
 
 
 SOURCE = Source(

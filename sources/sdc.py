@@ -28,6 +28,7 @@ from sources.base import Recorder, Source
 from sources.errors import FetchError, ParseError
 from sources.places import usps_code
 from sources.snapshot import Snapshot
+from sources.text import main_content, slug, tag_text
 
 URL = "https://www.census.gov/about/partners/sdc/member-network.html"
 HOMEPAGE = "https://www.census.gov/about/partners/sdc.html"
@@ -115,7 +116,7 @@ def state_page_links(html: bytes | str, page_url: str) -> list[str]:
         slug = parts.path.removeprefix(prefix)
         if "/" in slug or not slug.endswith(".html"):
             continue
-        named = state_code(_text(anchor)) or state_code(slug.removesuffix(".html"))
+        named = state_code(tag_text(anchor)) or state_code(slug.removesuffix(".html"))
         if named and url not in links:
             links.append(url)
     return links
@@ -192,7 +193,7 @@ def parse_state_page(html: bytes | str, url: str) -> list[dict[str, Any]]:
 def page_state(soup: BeautifulSoup, url: str) -> str:
     """The state or territory a page is about: its main heading, its title, or its file name."""
     title = soup.title.get_text(" ") if soup.title else ""
-    candidates = [_text(soup.find("h1")), title.split("|")[0], title.split(" - ")[0],
+    candidates = [tag_text(soup.find("h1")), title.split("|")[0], title.split(" - ")[0],
                   urlsplit(url).path.rsplit("/", 1)[-1].removesuffix(".html")]
     for candidate in candidates:
         code = state_code(candidate)
@@ -230,7 +231,7 @@ class AgencyEntry:
 def page_tokens(soup: BeautifulSoup) -> list[Line | Heading]:
     """The page's main content as headings and lines, in reading order (menus and footers out)."""
     reader = _Reader()
-    reader.walk(_main(soup))
+    reader.walk(main_content(soup))
     reader.end_line()
     return reader.tokens
 
@@ -408,7 +409,7 @@ def with_record_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """record_id is 'sdc:<state>:<name slug>', qualified by department when a name repeats in a
     state (several departments of one university), then numbered if it still repeats."""
     def base(row: dict[str, Any]) -> str:
-        return f"sdc:{row['state'].lower()}:{_slug(row['name'])}"
+        return f"sdc:{row['state'].lower()}:{slug(row['name'])}"
 
     counts: dict[str, int] = {}
     for row in rows:
@@ -417,7 +418,7 @@ def with_record_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for row in rows:
         key = base(row)
         if counts[key] > 1 and row.get("department"):
-            key = f"{key}--{_slug(row['department'])}"
+            key = f"{key}--{slug(row['department'])}"
         seen[key] = seen.get(key, 0) + 1
         row["record_id"] = key if seen[key] == 1 else f"{key}-{seen[key]}"
     return rows
@@ -498,12 +499,12 @@ class _Reader:
             if level:
                 self.end_line()
                 self.label = ""
-                self.tokens.append(Heading(_text(child), level))
+                self.tokens.append(Heading(tag_text(child), level))
             elif child.name == "br":
                 self.end_line()
             elif child.name in ("th", "dt"):
                 self.end_line()
-                self.label = _text(child).rstrip(": ")
+                self.label = tag_text(child).rstrip(": ")
             else:
                 block = child.name in _BLOCKS
                 if block:
@@ -536,14 +537,6 @@ def _heading_level(tag: Tag) -> int:
     if tag.name == "button" and (tag.has_attr("aria-controls") or tag.has_attr("aria-expanded")):
         return 2  # an accordion's header
     return 2 if tag.name == "summary" else 0
-
-
-def _main(soup: BeautifulSoup) -> Tag:
-    """The page's main content, so site menus never count as agencies."""
-    for candidate in (soup.find("main"), soup.find(attrs={"role": "main"}), soup.body):
-        if isinstance(candidate, Tag):
-            return candidate
-    return soup
 
 
 def _is_contact_data(text: str) -> bool:
@@ -621,14 +614,6 @@ def _listed(codes: list[str], limit: int = 10) -> str:
 
 def _joined(values: Iterable[str]) -> str | None:
     return "; ".join(v for v in values if v) or None
-
-
-def _text(tag: Tag | None) -> str:
-    return " ".join(tag.get_text(" ").split()) if tag is not None else ""
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
 
 
 def expected_leads() -> int:
