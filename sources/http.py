@@ -8,8 +8,10 @@ previous snapshot recorded, so the snapshot stays the only archive (no second ca
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -128,12 +130,7 @@ class PoliteClient:
         """Fetch one URL. Raises FetchError naming the source, the URL and what went wrong.
 
         ``headers`` are sent as given and never recorded (use them for credentials)."""
-        host = _host(url)
-        if self._connection_failures.get(host, 0) >= self.settings.host_down_after:
-            raise FetchError(
-                self.source, url, f"host {host} is marked down for this run after "
-                f"{self._connection_failures[host]} failed connections", expected
-            )
+        self._refuse_if_down(_host(url), url, expected)
         if self.settings.obey_robots and not self._allowed(url):
             raise FetchError(self.source, url, "robots.txt disallows this URL", expected)
         headers = dict(headers or {})
@@ -172,6 +169,57 @@ class PoliteClient:
             )
         finally:
             response.close()
+
+    def post_json(
+        self,
+        url: str,
+        payload: Mapping[str, Any],
+        headers: dict[str, str] | None = None,
+        expected: str = "a 200 response",
+    ) -> Response:
+        """POST JSON to an API (GraphQL). The same host-down rule, per-host delay, size cap and
+        errors as ``get``; 429 and 5xx are retried here (urllib3 retries only GET), honouring
+        Retry-After. No robots.txt: an authenticated API is governed by its terms. Every HTTP
+        status is returned, since APIs put their errors in the body. ``headers`` (credentials)
+        are sent, never recorded, and kept out of tracebacks."""
+        host = _host(url)
+        self._refuse_if_down(host, url, expected)
+        for attempt in range(self.settings.retries + 1):
+            self._wait_for(host)
+            try:
+                response = self.session.post(
+                    url, json=payload, headers=headers or {}, stream=True,
+                    timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                )
+            except requests.RequestException as error:
+                if _is_connection_failure(error):
+                    self._connection_failures[host] = self._connection_failures.get(host, 0) + 1
+                raise FetchError(self.source, url, _describe(error), expected) from None
+            finally:
+                self._last_request[host] = time.monotonic()
+            self._connection_failures[host] = 0
+            try:
+                retry = response.status_code in (429, 500, 502, 503, 504)
+                if not retry or attempt == self.settings.retries:
+                    return Response(
+                        url=url, final_url=response.url, status=response.status_code,
+                        content_type=response.headers.get("Content-Type", ""),
+                        body=self._read_capped(response, url, expected),
+                        retrieved_at=utc_now(), etag=None, last_modified=None,
+                    )
+                wait = retry_after_seconds(response.headers.get("Retry-After"),
+                                           self.settings.backoff_factor * 2**attempt)
+            finally:
+                response.close()
+            self.sleep(min(wait, self.settings.max_retry_after))
+        raise AssertionError("unreachable: the last attempt always returns")
+
+    def _refuse_if_down(self, host: str, url: str, expected: str) -> None:
+        if self._connection_failures.get(host, 0) >= self.settings.host_down_after:
+            raise FetchError(
+                self.source, url, f"host {host} is marked down for this run after "
+                f"{self._connection_failures[host]} failed connections", expected
+            )
 
     def _request(self, url: str, headers: dict[str, str], expected: str) -> requests.Response:
         host = _host(url)
@@ -253,6 +301,21 @@ class PoliteClient:
         finally:
             response.close()
         return Protego.parse(body.decode("utf-8", errors="replace"))
+
+
+def retry_after_seconds(value: str | None, default: float) -> float:
+    """Retry-After as seconds (a number or an HTTP date); ``default`` when absent or unreadable."""
+    if not value:
+        return default
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _host(url: str) -> str:

@@ -15,15 +15,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
-import requests
 
 from schemas.meetup import MEETUP_SEARCH_GROUPS
 from schemas.published import SOURCE_RECORDS
@@ -34,7 +31,7 @@ from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.http import PoliteClient
 from sources.meetup import group_page
 from sources.places import country_code, usps_code
-from sources.snapshot import Snapshot, SnapshotWriter, utc_now
+from sources.snapshot import Snapshot, SnapshotWriter
 
 URL = "https://api.meetup.com/gql-ext"
 TOKEN_VARIABLE = "INTERMEDIARIES_MEETUP_TOKEN"
@@ -67,7 +64,6 @@ query ($filter: GroupSearchFilter!, $first: Int, $after: String) {
 _RATE_CODES = frozenset({"RATE_LIMITED", "RATE_LIMIT_EXCEEDED", "QUOTA_EXCEEDED",
                          "TOO_MANY_REQUESTS"})
 _AUTH_CODES = frozenset({"UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN", "INVALID_TOKEN"})
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -132,84 +128,6 @@ def settings_from_env(environ: Mapping[str, str] = os.environ) -> SearchSettings
     return SearchSettings(keywords=keywords or DEFAULT_KEYWORDS, metros=metros or DEFAULT_METROS)
 
 
-# --- POST with the polite client's session -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    content_type: str
-    retry_after: str | None
-    body: bytes
-    retrieved_at: str
-
-
-def post_json(
-    client: PoliteClient, url: str, payload: Mapping[str, Any], headers: Mapping[str, str],
-    expected: str,
-) -> Answer:
-    """POST ``payload`` as JSON with the client's session, timeouts and size cap; 429 and 5xx are
-    retried (honouring Retry-After, capped), waiting through ``client.sleep``. ``headers`` are
-    sent, never recorded. Raises FetchError when there is no answer at all."""
-    settings = client.settings
-    for attempt in range(settings.retries + 1):
-        answer = _post_once(client, url, payload, headers, expected)
-        if answer.status not in _RETRY_STATUSES or attempt == settings.retries:
-            return answer
-        backoff = settings.backoff_factor * 2**attempt
-        client.sleep(min(retry_after_seconds(answer.retry_after, backoff),
-                         settings.max_retry_after))
-    raise AssertionError("unreachable")  # the loop always returns
-
-
-def _post_once(
-    client: PoliteClient, url: str, payload: Mapping[str, Any], headers: Mapping[str, str],
-    expected: str,
-) -> Answer:
-    settings = client.settings
-    try:
-        response = client.session.post(
-            url, json=payload, headers=dict(headers), stream=True,
-            timeout=(settings.connect_timeout, settings.read_timeout),
-        )
-    except requests.RequestException as error:
-        # from None: the request (and its Authorization header) stays out of the traceback
-        raise FetchError(client.source, url, f"no answer ({type(error).__name__})",
-                         expected) from None
-    try:
-        chunks, size = [], 0
-        for chunk in response.iter_content(chunk_size=65536):
-            size += len(chunk)
-            if size > settings.max_bytes:
-                raise FetchError(client.source, url,
-                                 f"response is over the {settings.max_bytes}-byte limit", expected)
-            chunks.append(chunk)
-    except requests.RequestException as error:
-        raise FetchError(client.source, url, f"answer cut off ({type(error).__name__})",
-                         expected) from None
-    finally:
-        response.close()
-    return Answer(status=response.status_code,
-                  content_type=response.headers.get("Content-Type", ""),
-                  retry_after=response.headers.get("Retry-After"),
-                  body=b"".join(chunks), retrieved_at=utc_now())
-
-
-def retry_after_seconds(value: str | None, default: float) -> float:
-    """Retry-After as seconds (it may be a number or an HTTP date); ``default`` when absent."""
-    if not value:
-        return default
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return default
-    return max(0.0, when.timestamp() - time.time())
-
-
 # --- fetch -----------------------------------------------------------------------------------
 
 
@@ -231,7 +149,6 @@ def search(
     with the token redacted."""
     if not token:
         return NO_TOKEN
-    last_request: float | None = None
     for metro in settings.metros:
         for keyword in settings.keywords:
             cursor = None
@@ -242,10 +159,9 @@ def search(
                                "radius": settings.radius_miles},
                     "first": settings.page_size, "after": cursor,
                 }
-                last_request = _pause(client, last_request)
                 try:
-                    answer = post_json(client, url, {"query": QUERY, "variables": variables},
-                                       bearer(token), "a groupSearch result page")
+                    answer = client.post_json(url, {"query": QUERY, "variables": variables},
+                                              bearer(token), "a groupSearch result page")
                 except FetchError as error:
                     problem = redact(error.problem, [token])
                     writer.fail(label, problem)
@@ -267,15 +183,6 @@ def search(
                 if cursor is None:
                     break
     return None
-
-
-def _pause(client: PoliteClient, last_request: float | None) -> float:
-    """The client's per-host delay between API calls."""
-    if last_request is not None:
-        remaining = client.settings.per_host_delay - (time.monotonic() - last_request)
-        if remaining > 0:
-            client.sleep(remaining)
-    return time.monotonic()
 
 
 @dataclass(frozen=True)

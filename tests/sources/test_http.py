@@ -140,3 +140,18 @@ def test_a_host_that_refuses_connections_is_given_up_quickly(fast_http):
     with pytest.raises(FetchError, match="marked down"):
         c.get(f"http://127.0.0.1:{port}/other")
     assert time.monotonic() - started < 5
+
+
+def test_post_json_returns_api_errors_and_retries_busy_answers(fast_http):
+    sleeps: list[float] = []
+    busy = Reply(status=503, headers={"Retry-After": "2"})
+    with serve({"/graphql": [busy, Reply(b'{"errors": [{"message": "bad query"}]}',
+                                         status=400)]}) as server:
+        c = PoliteClient("test", fast_http, sleep=sleeps.append)
+        answer = c.post_json(server.url + "/graphql", {"query": "{ x }"},
+                             {"Authorization": "Bearer t"})
+    assert answer.status == 400 and b"bad query" in answer.body  # the API's own error
+    assert sleeps == [2.0]
+    first = server.hits("/graphql")[0]
+    assert first.method == "POST" and first.body == b'{"query": "{ x }"}'
+    assert not server.hits("/robots.txt")  # an API call, not a crawl
