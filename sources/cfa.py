@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+import pycountry
 
 from schemas.cfa import CFA_BRIGADES
 from schemas.table import pandera_schema
@@ -61,8 +62,8 @@ def parse(snapshot: Snapshot) -> pd.DataFrame:
 def parse_organization(org: Mapping[str, Any]) -> dict[str, Any]:
     """One organizations.json record -> a row (without provenance), locations normalised."""
     tags = _tags(org)
-    place = locate(str(org.get("city") or ""), org.get("location") or {})
     latitude, longitude = _coordinates(org)
+    place = locate(str(org.get("city") or ""), org.get("location") or {}, latitude, longitude)
     return {
         "name": str(org["name"]).strip(),
         "kind": _kind(tags),
@@ -82,24 +83,33 @@ def parse_organization(org: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def locate(city_text: str, location: Mapping[str, Any]) -> dict[str, str | None]:
+def locate(
+    city_text: str,
+    location: Mapping[str, Any],
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> dict[str, str | None]:
     """City, USPS state, ISO country and region from the 'city' text and the 'location' object.
 
     'Akron, Ohio' and 'Atlantic City, NJ' are US; 'North Carolina' is a statewide group with no
-    city; 'Curitiba, PR' is Brazil when the location says so (PR is not Puerto Rico there);
-    'Europe' is a region, not a city.
+    city; 'Toronto, ON' is Canada; 'Japan' is a country with no city; 'Europe' is a region.
+    Brazilian state codes clash with USPS ones: 'Curitiba, PR' is Brazil when the location says
+    so, or when its coordinates lie outside the US (PR is not Puerto Rico there).
     """
     head, _, tail = (part.strip() for part in city_text.partition(","))
+    tail = re.sub(r"\s*\(.*?\)\s*", " ", tail).strip()  # 'VA (Region)' -> 'VA'
     country = country_code(location.get("country"))
     continent = (location.get("continent") or "").strip()
     state = usps_code(location.get("state")) if country in (None, "US") else None
     if country is None and tail:
-        state = usps_code(tail)
-        country = "US" if state else country_code(tail)
-    if country is None and not tail and usps_code(head):
-        state, country = usps_code(head), "US"
+        country, state = _place_of(tail, latitude, longitude)
+    if country is None and not tail:
+        if usps_code(head):
+            state, country = usps_code(head), "US"
+        else:
+            country = country_code(head)
     if country == "US" and state is None:
-        state = usps_code(tail) or usps_code(head)
+        state = _first_usps(tail) or usps_code(head)
     city: str | None = head
     if not tail and (usps_code(head) or country_code(head) or head.lower() in _CONTINENTS):
         city = None
@@ -111,16 +121,69 @@ def locate(city_text: str, location: Mapping[str, Any]) -> dict[str, str | None]
     return {"city": city or None, "state": state, "country": country, "region": region or None}
 
 
+def _place_of(
+    tail: str, latitude: float | None, longitude: float | None
+) -> tuple[str | None, str | None]:
+    """(country, USPS state) from the text after the comma: 'NJ', 'Ohio', 'KS & MO', 'ON',
+    'Finland', 'SC - Brazil'."""
+    *_, last = (part.strip() for part in tail.split(" - "))
+    if " - " in tail and country_code(last):
+        return country_code(last), None
+    state = _first_usps(tail)
+    if state and not _outside_us(latitude, longitude):
+        return "US", state
+    return _subdivision_country(tail, latitude, longitude) or country_code(tail), None
+
+
+def _first_usps(text: str) -> str | None:
+    """The first US state in 'KS & MO' or 'Ohio'."""
+    for part in re.split(r"\s*(?:&|/|\band\b)\s*", text):
+        if usps_code(part):
+            return usps_code(part)
+    return None
+
+
+# Rough boxes (lat min, lat max, lon min, lon max) of countries whose state codes brigades use.
+_SUBDIVISION_BOXES = {
+    "BR": (-34.0, 6.0, -74.0, -34.0),
+    "CA": (41.0, 84.0, -141.0, -52.0),
+    "AU": (-44.0, -9.0, 112.0, 154.0),
+    "MX": (14.0, 33.0, -118.0, -86.0),
+}
+
+
+def _subdivision_country(
+    code: str, latitude: float | None, longitude: float | None
+) -> str | None:
+    """'ON' -> 'CA', 'DF' -> 'BR': a province or state code of a country with brigades, when the
+    coordinates lie in that country (without coordinates a country code like 'SE' wins)."""
+    if latitude is None or longitude is None:
+        return None
+    for country, (south, north, west, east) in _SUBDIVISION_BOXES.items():
+        inside = south <= latitude <= north and west <= longitude <= east
+        if inside and pycountry.subdivisions.get(code=f"{country}-{code.upper()}"):
+            return country
+    return None
+
+
+def _outside_us(latitude: float | None, longitude: float | None) -> bool:
+    """True when coordinates are clearly not in the US, its territories or freely associated
+    states (a generous box: Alaska and Hawaii to Puerto Rico, Guam and Samoa included)."""
+    if latitude is None or longitude is None:
+        return False
+    return not (-15 <= latitude <= 72 and (longitude <= -64 or longitude >= 144))
+
+
 def _kind(tags: list[str]) -> str:
     lowered = {t.lower() for t in tags}
     if "government" in lowered:
         return "government"
     if "project" in lowered:
         return "project"
+    if lowered & {"code for all", "fellowship"}:  # national members of the Code for All network
+        return "civic_tech_network"
     if "brigade" in lowered:
         return "brigade"
-    if lowered & {"code for all", "fellowship"}:
-        return "civic_tech_network"
     return "civic_tech_group"
 
 
@@ -140,6 +203,8 @@ def _coordinates(org: Mapping[str, Any]) -> tuple[float | None, float | None]:
             values.append(float(raw) if raw not in (None, "") else None)
         except (TypeError, ValueError):
             values.append(None)
+    if values == [0.0, 0.0]:  # "null island": a placeholder, not a place
+        return None, None
     return values[0], values[1]
 
 

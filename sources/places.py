@@ -9,6 +9,7 @@ import us
 import zipcodes
 
 _US_NAMES = {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of america"}
+_ALIASES = {"uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "great britain": "GB"}
 
 
 @lru_cache(maxsize=2048)
@@ -28,6 +29,8 @@ def country_code(text: str | None) -> str | None:
     cleaned = text.strip()
     if cleaned.lower() in _US_NAMES:
         return "US"
+    if cleaned.lower() in _ALIASES:
+        return _ALIASES[cleaned.lower()]
     try:
         return pycountry.countries.lookup(cleaned).alpha_2
     except LookupError:

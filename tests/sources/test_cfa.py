@@ -93,3 +93,38 @@ def test_bad_input_raises_a_parse_error_naming_the_url(tmp_path, body, problem):
         cfa.parse(snapshot)
     assert problem in str(error.value)
     assert cfa.URL in str(error.value) and str(error.value).startswith("cfa:")
+
+
+# Older records of organizations.json have no 'location' object: only the 'city' text and
+# coordinates. These are real entries of that file (name, city text, coordinates).
+@pytest.mark.parametrize(
+    "city_text, latitude, longitude, expected",
+    [
+        ("Curitiba, PR", -25.4952, -49.2874, (None, "BR")),  # Paraná, not Puerto Rico
+        ("San Juan, PR", 18.4661, -66.1057, ("PR", "US")),  # Puerto Rico
+        ("Toronto, ON", 43.653484, -79.384093, (None, "CA")),
+        ("Brasília, DF", -15.793, -47.8828, (None, "BR")),
+        ("Florianópolis, SC - Brazil", -27.59, -48.55, (None, "BR")),  # not South Carolina
+        ("Oxford, UK", 51.7519, 1.2578, (None, "GB")),
+        ("Hampton Roads, VA (Region)", 36.847, -76.2852, ("VA", "US")),
+        ("Kansas City, KS & MO", 39.103, -94.5833, ("KS", "US")),
+        ("Stockholm, SE", 59.33, 18.07, (None, "SE")),  # a country code, not Sergipe (BR-SE)
+    ],
+)
+def test_location_from_the_city_text_and_coordinates(city_text, latitude, longitude, expected):
+    place = cfa.locate(city_text, {}, latitude, longitude)
+    assert (place["state"], place["country"]) == expected
+    assert place["city"] == city_text.split(",")[0]
+
+
+def test_a_country_on_its_own_is_a_country_not_a_city():
+    org = {"name": "Code for Japan", "city": "Japan", "latitude": "36.2048",
+           "longitude": "138.2529", "tags": ["Brigade", "Code for All"]}
+    row = cfa.parse_organization(org)
+    assert (row["city"], row["country"], row["kind"]) == (None, "JP", "civic_tech_network")
+
+
+def test_null_island_coordinates_are_unknown_not_zero():
+    row = cfa.parse_organization({"name": "Poplus", "city": "", "latitude": "0.0",
+                                  "longitude": "0.0", "tags": ["partner"]})
+    assert row["latitude"] is None and row["longitude"] is None
