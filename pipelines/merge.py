@@ -1,7 +1,9 @@
 """Link every source's listings into one row per real-world organization.
 
-Listings are linked when they share a website (scheme, ``www.`` and trailing slash ignored) or,
-failing that, the same normalised name in the same state. Each organization's id is derived from
+Listings of different sources are linked when they share a website (scheme, ``www.`` and
+trailing slash ignored) or the same normalised name in the same state; listings of one source
+only when both name and website agree (a source lists distinct organizations apart, and two
+chapters may share a parent's site). Each organization's id is derived from
 its anchor listing (the first by source order, then record id), so it stays the same across
 refreshes as long as that listing exists.
 """
@@ -72,21 +74,28 @@ def link(listings: pd.DataFrame) -> pd.DataFrame:
             if isinstance(target, str) and target in row_of:
                 groups.union(row, row_of[target])
                 reasons[row] = "listed as the same organization's page"
+    website = listings["website"].map(normalise_website)
+    name = listings["name"].map(normalise_name)
+    source = listings["source"]
     for key, reason in (
-        (listings["website"].map(normalise_website), "same website"),
-        (listings["name"].map(normalise_name) + "|" + listings["state"].fillna("").astype(str),
-         "same name in same state"),
+        (website, "same website"),
+        (name + "|" + listings["state"].fillna("").astype(str), "same name in same state"),
     ):
-        first_seen: dict[str, int] = {}
+        seen: dict[str, list[int]] = {}
         for row, value in key.items():
             if not isinstance(value, str):
                 continue
-            if value in first_seen:
-                if groups.find(row) != groups.find(first_seen[value]):
-                    reasons.setdefault(row, reason)
-                groups.union(row, first_seen[value])
-            else:
-                first_seen[value] = row
+            for other in seen.get(value, []):
+                # A source lists distinct organizations separately (two chapters may share a
+                # parent's website): within one source, only the same name and website link.
+                if source[row] != source[other] or (
+                    name[row] == name[other] and website[row] == website[other]
+                ):
+                    if groups.find(row) != groups.find(other):
+                        reasons.setdefault(row, reason)
+                    groups.union(row, other)
+                    break
+            seen.setdefault(value, []).append(row)
     roots = [groups.find(i) for i in range(len(listings))]
     anchors = {root: listings.at[root, "record_id"] for root in set(roots)}
     linked = listings.assign(

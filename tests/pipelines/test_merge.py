@@ -69,3 +69,19 @@ def test_organizations_with_only_a_us_city_get_its_centre_and_say_so():
     assert by_name.loc["City only", "location_precision"] == "city"
     assert by_name.loc["City only", "latitude"] == pytest.approx(39.3, abs=0.1)
     assert by_name.loc["No city"].isna()[["latitude", "location_precision"]].all()
+
+
+def test_chapters_sharing_a_parent_website_stay_distinct_within_one_source():
+    linked = link(frame(listing("cfa:ro", "Code for Romania", "http://code4.ro/"),
+                        listing("cfa:iasi", "Code for Romania: Iasi Chapter", "http://code4.ro/"),
+                        listing("sdc:ro", "Code for Romania", "http://code4.ro", source="sdc")))
+    ids = linked["intermediary_id"].tolist()
+    assert ids[0] != ids[1]  # the source lists them as two organizations
+    assert ids[2] == ids[0]  # another source's listing of the same site is the same organization
+
+
+def test_one_source_listing_the_same_organization_twice_links_it():
+    dc = listing("sdc:dc:urban", "Urban Institute", "https://urban.org", "DC", "sdc")
+    md = listing("sdc:md:urban", "Urban Institute", "https://www.urban.org/", "MD", "sdc")
+    linked = link(frame(dc, md))
+    assert linked["intermediary_id"].nunique() == 1
