@@ -193,7 +193,7 @@ class PoliteClient:
                 )
             except requests.RequestException as error:
                 if _is_connection_failure(error):
-                    self._connection_failures[host] = self._connection_failures.get(host, 0) + 1
+                    self._count_connection_failures(host)
                 raise FetchError(self.source, url, _describe(error), expected) from None
             finally:
                 self._last_request[host] = time.monotonic()
@@ -214,11 +214,17 @@ class PoliteClient:
             self.sleep(min(wait, self.settings.max_retry_after))
         raise AssertionError("unreachable: the last attempt always returns")
 
+    def _count_connection_failures(self, host: str) -> None:
+        """A request that could not connect already tried ``retries + 1`` times (urllib3 retries
+        connections), so each attempt counts: an unreachable host costs one request's backoff."""
+        attempts = self.settings.retries + 1
+        self._connection_failures[host] = self._connection_failures.get(host, 0) + attempts
+
     def _refuse_if_down(self, host: str, url: str, expected: str) -> None:
         if self._connection_failures.get(host, 0) >= self.settings.host_down_after:
             raise FetchError(
                 self.source, url, f"host {host} is marked down for this run after "
-                f"{self._connection_failures[host]} failed connections", expected
+                f"{self._connection_failures[host]} failed connection attempts", expected
             )
 
     def _request(self, url: str, headers: dict[str, str], expected: str) -> requests.Response:
@@ -233,7 +239,7 @@ class PoliteClient:
             )
         except (requests.ConnectionError, requests.Timeout) as error:
             if _is_connection_failure(error):
-                self._connection_failures[host] = self._connection_failures.get(host, 0) + 1
+                self._count_connection_failures(host)
             raise FetchError(self.source, url, _describe(error), expected) from error
         except requests.RequestException as error:
             raise FetchError(self.source, url, _describe(error), expected) from error

@@ -155,3 +155,14 @@ def test_post_json_returns_api_errors_and_retries_busy_answers(fast_http):
     first = server.hits("/graphql")[0]
     assert first.method == "POST" and first.body == b'{"query": "{ x }"}'
     assert not server.hits("/robots.txt")  # an API call, not a crawl
+
+
+def test_one_request_that_exhausted_its_connection_retries_marks_the_host_down(fast_http):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = client(fast_http, host_down_after=3, retries=2, obey_robots=False)
+    with pytest.raises(FetchError, match="could not connect"):
+        c.get(f"http://127.0.0.1:{port}/page")  # three attempts, with backoff
+    with pytest.raises(FetchError, match="marked down for this run after 3 failed connection"):
+        c.get(f"http://127.0.0.1:{port}/next")
