@@ -246,8 +246,9 @@ def test_groups_become_civic_tech_listings_that_remember_their_brigade(groups):
 def test_a_configured_groups_file_that_is_missing_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv(meetup.GROUPS_FILE_VARIABLE, str(tmp_path / "nowhere.txt"))
     writer = SnapshotWriter(tmp_path, "meetup")
-    with pytest.raises(FetchError, match="nowhere.txt does not exist"):
-        meetup.fetch(Recorder(polite_client(), writer), meetup.URL, {"cfa": BRIGADES})
+    with pytest.raises(FetchError, match="nowhere.txt does not exist"):  # before any request
+        meetup.fetch(Recorder(polite_client(), writer), f"http://127.0.0.1:{closed_port()}",
+                     {"cfa": BRIGADES})
 
 
 def closed_port() -> int:

@@ -173,7 +173,7 @@ def test_the_fetch_plan_signals_a_skip_as_SourceSkipped(tmp_path, monkeypatch):
     monkeypatch.delenv(search.TOKEN_VARIABLE, raising=False)
     writer = SnapshotWriter(tmp_path, "meetup_search")
     with pytest.raises(SourceSkipped, match=f"{search.TOKEN_VARIABLE} is not set") as skipped:
-        search.fetch(Recorder(polite_client(), writer), search.URL, {})
+        search.fetch(Recorder(polite_client(), writer), "http://127.0.0.1:9/gql-ext", {})
     assert isinstance(skipped.value, FetchError)  # pipelines that know only FetchError stay calm
 
 
