@@ -18,19 +18,16 @@ from pipelines.collect import (
     parse_source,
     replay_source,
 )
-from pipelines.merge import attach_activity, link_events, merge, source_status
 from pipelines.release import (
     PublishOutcome,
     Release,
-    inputs_fingerprint,
+    build_release,
     utc_timestamp,
     validate_package,
     write_duckdb,
     write_package,
 )
 from pipelines.settings import PipelineSettings
-from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
-from schemas.table import published
 from sources.base import Source
 from sources.registry import SOURCES
 
@@ -154,44 +151,6 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
 def _severity(records: SourceRecords) -> dg.AssetCheckSeverity:
     """Blocking checks stop the publish only at ERROR; sample runs downgrade them to WARN."""
     return dg.AssetCheckSeverity.ERROR if records.strict else dg.AssetCheckSeverity.WARN
-
-
-def build_release(results: list[SourceRecords], include_personal: bool = False) -> Release:
-    """Merge every source's records into the published tables; each source's own records (and
-    side tables) are published too, so nothing a source said is lost."""
-    by_name = {s.name: s for s in SOURCES}
-    listings = [by_name[r.source].to_listings(r.records) for r in results if len(r.records)]
-    intermediaries, source_records = merge(listings)
-    intermediaries = attach_activity(intermediaries, source_records,
-                                     [r.activity for r in results])
-    tables = {
-        INTERMEDIARIES.name: intermediaries,
-        SOURCE_RECORDS.name: source_records,
-        SOURCE_STATUS.name: source_status(results),
-        EVENTS.name: link_events([r.events for r in results], source_records),
-    }
-    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS]
-    for result in results:
-        source = by_name[result.source]
-        table = published(source.table, include_personal,
-                          foreign_keys=(("record_id", SOURCE_RECORDS.name, "record_id"),))
-        tables[table.name] = result.records[list(table.columns)]
-        schemas.append(table)
-        for side in source.side_tables:
-            side_table = published(side.table, include_personal)
-            tables[side_table.name] = result.side[side_table.name][list(side_table.columns)]
-            schemas.append(side_table)
-    return Release(
-        tables=tables,
-        schemas=tuple(schemas),
-        fingerprint=inputs_fingerprint(
-            [(r.source, r.status, r.fingerprint) for r in results]
-            + [("settings", "include_personal", str(include_personal))]
-        ),
-        sample=any(r.sample for r in results if r.status != "missing"),
-        any_fresh=any(r.status == "fresh" for r in results),
-        sources=[{"title": by_name[r.source].title, "path": r.url} for r in results],
-    )
 
 
 @dg.asset(

@@ -6,7 +6,6 @@ parsed is reported by name and skipped, and its last good records are carried fo
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +23,6 @@ from sources.snapshot import (
     read_last_good,
     write_last_good,
 )
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

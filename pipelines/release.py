@@ -1,4 +1,5 @@
-"""Store and publish a release: a DuckDB file and a Frictionless data package.
+"""Assemble, store and publish a release: the linked tables, a DuckDB file and a Frictionless
+data package.
 
 Both are written beside the old release and swapped in only when complete and valid, so a
 failed run never leaves a half-written or invalid publication behind. A release records the
@@ -20,7 +21,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from schemas.table import Table, duckdb_ddl, table_schema
+from pipelines.collect import SourceRecords
+from pipelines.merge import attach_activity, link_events, merge, source_status
+from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
+from schemas.table import Table, duckdb_ddl, published, table_schema
+from sources.registry import SOURCES
 
 DUCKDB_FILE = "intermediaries.duckdb"
 PACKAGE_FILE = "datapackage.json"
@@ -77,6 +82,44 @@ def why_not_publish(release: Release, current_fingerprint: str | None) -> str | 
     if current_fingerprint == release.fingerprint:
         return "the sources are unchanged since the published release; nothing new to publish"
     return None
+
+
+def build_release(results: list[SourceRecords], include_personal: bool = False) -> Release:
+    """Merge every source's records into the published tables; each source's own records (and
+    side tables) are published too, so nothing a source said is lost."""
+    by_name = {s.name: s for s in SOURCES}
+    listings = [by_name[r.source].to_listings(r.records) for r in results if len(r.records)]
+    intermediaries, source_records = merge(listings)
+    intermediaries = attach_activity(intermediaries, source_records,
+                                     [r.activity for r in results])
+    tables = {
+        INTERMEDIARIES.name: intermediaries,
+        SOURCE_RECORDS.name: source_records,
+        SOURCE_STATUS.name: source_status(results),
+        EVENTS.name: link_events([r.events for r in results], source_records),
+    }
+    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS]
+    for result in results:
+        source = by_name[result.source]
+        table = published(source.table, include_personal,
+                          foreign_keys=(("record_id", SOURCE_RECORDS.name, "record_id"),))
+        tables[table.name] = result.records[list(table.columns)]
+        schemas.append(table)
+        for side in source.side_tables:
+            side_table = published(side.table, include_personal)
+            tables[side_table.name] = result.side[side_table.name][list(side_table.columns)]
+            schemas.append(side_table)
+    return Release(
+        tables=tables,
+        schemas=tuple(schemas),
+        fingerprint=inputs_fingerprint(
+            [(r.source, r.status, r.fingerprint) for r in results]
+            + [("settings", "include_personal", str(include_personal))]
+        ),
+        sample=any(r.sample for r in results if r.status != "missing"),
+        any_fresh=any(r.status == "fresh" for r in results),
+        sources=[{"title": by_name[r.source].title, "path": r.url} for r in results],
+    )
 
 
 # --- DuckDB -------------------------------------------------------------------------------
