@@ -113,7 +113,8 @@ def build_release(results: list[SourceRecords], include_personal: bool = False) 
         tables=tables,
         schemas=tuple(schemas),
         fingerprint=inputs_fingerprint(
-            [(r.source, r.status, r.fingerprint) for r in results]
+            [(r.source, f"{r.status}{' sample' if r.sample else ''}", r.fingerprint)
+             for r in results]
             + [("settings", "include_personal", str(include_personal))]
         ),
         sample=any(r.sample for r in results if r.status != "missing"),
