@@ -122,6 +122,12 @@ def test_unreachable_sources_that_never_succeeded_are_listed_missing(tmp_path):
         # token sources without a token, and Meetup without known groups, skip calmly
         assert records.skipped or "could not connect" in records.problem
     assert not list((tmp_path / "snapshots").glob("*/2*"))  # a failed fetch leaves no snapshot
+    skip = next(c for c in result.get_asset_check_evaluations()
+                if c.asset_key.to_user_string() == "meetup_search_records"
+                and c.check_name == "refreshed")
+    assert not skip.passed and skip.severity == dg.AssetCheckSeverity.WARN  # visible, not fatal
+    assert skip.metadata["skipped"].value is True
+    assert "INTERMEDIARIES_MEETUP_TOKEN is not set" in skip.metadata["problem"].value
     assert not (tmp_path / "out" / "datapackage.json").exists()
     assert not list((tmp_path / "snapshots").glob("cfa/2*"))  # a failed fetch leaves no snapshot
 
