@@ -6,6 +6,8 @@ file scaled to --records organizations (the live file has about 220) by repeatin
 sample records under numbered names: synthetic volume, real shapes.
 
 Target (issue 3): replayed refresh <= 2 x floor + 4 s on the 2-core reference machine.
+The runs share one HOME, so the first builds the city-centre cache (about +0.6 s, once per
+zipcodes version) and the median shows a repeated refresh, as a scheduled one is.
 
     .venv/bin/python bench/refresh_replay.py [--records 220] [--repeat 3]
 """
