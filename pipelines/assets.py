@@ -30,6 +30,7 @@ from pipelines.release import (
 from pipelines.settings import PipelineSettings
 from sources.base import Source
 from sources.registry import SOURCES
+from sources.snapshot import prune_snapshots
 
 
 def _preview(frame: pd.DataFrame, rows: int = 5) -> dg.MetadataValue:
@@ -87,6 +88,9 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
     ) -> SourceRecords:
         result = parse_source(source, fetched, settings.snapshots, settings.floor_for(source))
         result.strict = settings.strict_checks
+        pruned = prune_snapshots(settings.snapshots, source.name, settings.keep_snapshots)
+        if pruned:
+            context.log.info(f"{source.name}: removed {len(pruned)} old snapshot(s)")
         if result.status != "fresh":
             context.log.warning(f"{result.status.replace('_', ' ')}: {result.problem}")
         context.add_output_metadata({

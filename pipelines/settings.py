@@ -25,6 +25,10 @@ class PipelineSettings(dg.ConfigurableResource):
         default="snapshots", description="Where fetched snapshots are archived (one folder each)."
     )
     output_dir: str = Field(default="outputs", description="Where the release is published.")
+    keep_snapshots: int = Field(
+        default=26,
+        description="Snapshots kept per source (the newest, plus the last good one); 0 keeps all.",
+    )
     replay_dir: str = Field(
         default="",
         description="Replay: read the newest snapshot of each source from this folder instead of "
@@ -64,6 +68,7 @@ class PipelineSettings(dg.ConfigurableResource):
         return cls(
             snapshot_dir=get("SNAPSHOT_DIR", "snapshots"),
             output_dir=get("OUTPUT_DIR", "outputs"),
+            keep_snapshots=int(get("KEEP_SNAPSHOTS", "26")),
             replay_dir=get("REPLAY_DIR", ""),
             strict_checks=get("STRICT_CHECKS", "true").lower() in ("1", "true", "yes"),
             publish_personal_contacts=get("PUBLISH_PERSONAL_CONTACTS", "false").lower()

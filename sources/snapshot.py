@@ -138,6 +138,21 @@ def latest_snapshot(root: Path, source: str) -> Snapshot | None:
     return load_snapshot(folder) if folder else None
 
 
+def prune_snapshots(root: Path, source: str, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` complete snapshots of a source (0 keeps all). The last
+    good snapshot is always kept, since a failed refresh carries it forward. Returns what went."""
+    if keep <= 0:
+        return []
+    last_good = read_last_good(root, source)
+    protected = Path(last_good["snapshot"]).resolve() if last_good else None
+    removed = []
+    for folder in list(snapshot_folders(root, source))[keep:]:
+        if folder.resolve() != protected:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 def read_last_good(root: Path, source: str) -> dict | None:
     """The snapshot that last parsed and validated, with its record count, or None."""
     path = root / source / LAST_GOOD

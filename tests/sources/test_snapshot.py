@@ -36,3 +36,16 @@ def test_same_content_same_fingerprint(tmp_path):
                       retrieved_at="2026-11-09T00:00:00Z")
     c = make_snapshot(tmp_path / "c", "src", {"http://example.test/a": b"y"})
     assert a.fingerprint() == b.fingerprint() != c.fingerprint()
+
+
+def test_old_snapshots_are_pruned_but_the_last_good_one_is_kept(tmp_path):
+    from sources.snapshot import prune_snapshots, snapshot_folders, write_last_good
+
+    made = [make_snapshot(tmp_path, "src", {"http://example.test/a": bytes([n])})
+            for n in range(5)]
+    write_last_good(tmp_path, made[0], records=1)  # the oldest is the last that parsed
+    removed = prune_snapshots(tmp_path, "src", keep=2)
+    kept = list(snapshot_folders(tmp_path, "src"))
+    assert kept == [made[4].folder, made[3].folder, made[0].folder]
+    assert sorted(removed) == sorted([made[1].folder, made[2].folder])
+    assert prune_snapshots(tmp_path, "src", keep=0) == []  # 0 keeps everything
