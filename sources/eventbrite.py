@@ -25,7 +25,6 @@ import pandas as pd
 
 from schemas.catalogue import HTTP_URL
 from schemas.meetup import EVENTBRITE_EVENTS, EVENTBRITE_ORGANIZATIONS
-from schemas.published import SOURCE_RECORDS
 from schemas.table import pandera_schema
 from sources.base import Recorder, Source
 from sources.credentials import bearer, redact, redact_bytes, token_from_env
@@ -267,11 +266,8 @@ def _utc(value: object) -> str | None:
 
 def to_listings(records: pd.DataFrame) -> pd.DataFrame:
     """Organizations as source_records listings."""
-    columns = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
-    listings = records.assign(source="eventbrite",
-                              source_key=records["eventbrite_organization_id"],
-                              kind="civic_tech_group")
-    return listings.reindex(columns=columns).reset_index(drop=True)
+    return records.assign(source="eventbrite", source_key=records["eventbrite_organization_id"],
+                          kind="civic_tech_group")
 
 
 def shared_events(snapshot: Snapshot) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -33,12 +34,11 @@ from icalendar import Calendar
 
 from schemas.catalogue import HTTP_URL
 from schemas.meetup import MEETUP_ACTIVITY, MEETUP_EVENTS, MEETUP_FEEDS, MEETUP_GROUPS
-from schemas.published import SOURCE_RECORDS
 from schemas.table import pandera_schema
 from sources.base import Recorder, SideTable, Source
 from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.places import usps_code
-from sources.snapshot import Snapshot, SnapshotWriter, utc_now
+from sources.snapshot import Snapshot, SnapshotWriter, load_snapshot, utc_now
 
 URL = "https://www.meetup.com"  # where feeds are fetched (overridable, e.g. a local test server)
 PUBLIC_ROOT = "https://www.meetup.com"  # where group pages live, whatever the feed base
@@ -300,6 +300,14 @@ def parse_events(snapshot: Snapshot) -> pd.DataFrame:
 
 
 def _read(snapshot: Snapshot) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Groups and events of a snapshot. Snapshots are immutable and one refresh reads the same
+    one for listings, feeds, events and activity, so its calendars are parsed once."""
+    return _read_folder(str(snapshot.folder))
+
+
+@lru_cache(maxsize=4)
+def _read_folder(folder: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    snapshot = load_snapshot(Path(folder))
     plan = _load_plan(snapshot)
     pages = {p.url: p for p in snapshot.pages if p.status in (200, 304) and p.url != PLAN_URL}
     failures = {f.url: f for f in snapshot.failures}
@@ -380,10 +388,8 @@ def _describe_group(content: Feed) -> dict[str, Any]:
 
 def to_listings(records: pd.DataFrame) -> pd.DataFrame:
     """Groups as source_records listings (with the brigade they came from, for linking)."""
-    columns = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
-    listings = records.assign(source="meetup", source_key=records["events_url"],
-                              kind="civic_tech_group", links_to=records["cfa_record_id"])
-    return listings.reindex(columns=[*columns, "links_to"]).reset_index(drop=True)
+    return records.assign(source="meetup", source_key=records["events_url"],
+                          kind="civic_tech_group", links_to=records["cfa_record_id"])
 
 
 def activity(feeds: pd.DataFrame, events: pd.DataFrame, today: date) -> pd.DataFrame:

@@ -23,7 +23,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pandas as pd
 
 from schemas.meetup import MEETUP_SEARCH_GROUPS
-from schemas.published import SOURCE_RECORDS
 from schemas.table import pandera_schema
 from sources.base import Recorder, Source
 from sources.credentials import bearer, redact, redact_bytes, token_from_env
@@ -304,10 +303,8 @@ def _number(value: Any) -> float | None:
 
 def to_listings(records: pd.DataFrame) -> pd.DataFrame:
     """Kept groups as source_records listings."""
-    columns = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
-    listings = records.assign(source="meetup_search", source_key=records["events_url"],
-                              kind="civic_tech_group")
-    return listings.reindex(columns=columns).reset_index(drop=True)
+    return records.assign(source="meetup_search", source_key=records["events_url"],
+                          kind="civic_tech_group")
 
 
 SOURCE = Source(
