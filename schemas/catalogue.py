@@ -17,7 +17,7 @@ HTTP_URL = r"^https?://\S+$"
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str  # string | integer | number | boolean | datetime
+    type: str  # string | integer | number | boolean | datetime | date
     description: str
     required: bool = False
     pattern: str | None = None
@@ -56,7 +56,8 @@ define(
     Field("name", "string", "Name of the organization as published.", required=True),
     Field("kind", "string", "What kind of intermediary this is.", required=True,
           enum=("nnip_partner", "state_data_center", "civic_tech_group", "brigade",
-                "government", "civic_tech_network", "project")),
+                "government", "civic_tech_network", "project", "local_government",
+                "community_foundation")),
     Field("website", "string", "The organization's website.", pattern=HTTP_URL),
     Field("events_url", "string", "Where the organization lists its events (often a Meetup "
           "group page).", pattern=HTTP_URL),
@@ -70,10 +71,34 @@ define(
     Field("latitude", "number", "Latitude in decimal degrees (WGS 84).", minimum=-90, maximum=90),
     Field("longitude", "number", "Longitude in decimal degrees (WGS 84).", minimum=-180,
           maximum=180),
-    Field("location_precision", "string", "How latitude and longitude were found: 'source' "
-          "(given by the source) or 'city' (approximate: the mean position of the city's ZIP "
-          "codes, for listings that give only a US city and state); empty when unknown.",
-          enum=("source", "city")),
+    Field("location_precision", "string", "How precise latitude and longitude are: 'source' "
+          "(given by the source and checked), 'address', 'zip' (the ZIP code's centre), 'city' "
+          "(the mean position of the city's ZIP codes), 'county', 'state', 'region' (a "
+          "continent or wider area: never anyone's nearest organization) or 'none'.",
+          enum=("source", "address", "zip", "city", "county", "state", "region", "none")),
+    Field("location_flag", "string", "Why the source's coordinates were not used, when they "
+          "were not: 'null_island' (0,0), 'latitude_equals_longitude', 'swapped_axes', "
+          "'sign_flipped', 'outside_country', 'outside_state'. Empty when they were fine."),
+    Field("state_fips", "string", "Two-digit FIPS code of the US state or territory.",
+          pattern=r"^\d{2}$"),
+    Field("county_fips", "string", "Five-digit FIPS code of the US county (state + county), "
+          "where it can be known from the ZIP code, city or point.", pattern=r"^\d{5}$"),
+    Field("service_area", "string", "What area the organization serves: 'city', 'county', "
+          "'metro', 'state', 'national' or 'global'.",
+          enum=("city", "county", "metro", "state", "national", "global")),
+    Field("government_level", "string", "For a government or government department: its "
+          "level ('city', 'county', 'state', 'tribal', 'special_district', "
+          "'school_district'). Governments of different levels are never merged.",
+          enum=("city", "county", "state", "tribal", "special_district", "school_district")),
+    Field("government_unit", "string", "For a government: 'general' (a general-purpose "
+          "government) or 'department' (a data-relevant department: planning, GIS, IT, open "
+          "data, statistics).", enum=("general", "department")),
+    Field("first_seen", "date", "The first day the organization appeared in a release.",
+          required=True),
+    Field("last_seen", "date", "The last day the organization appeared in a release (the "
+          "current release's day for every published row).", required=True),
+    Field("activity_reason", "string", "Why the activity signal is what it is, e.g. 'next "
+          "event 2026-12-10 (meetup:code-for-dayton)' or 'no calendar could be read'."),
     Field("tags", "string", "Tags given by the source, separated by '; '."),
     Field("previous_names", "string", "Earlier names of the organization, separated by '; '."),
     Field("social_profiles", "string", "Social profiles as 'network: handle or URL', separated "
@@ -96,7 +121,8 @@ define(
     Field("snapshot", "string", "Name of the snapshot folder the listings were parsed from."),
     Field("sample", "boolean", "True when the listings come from recorded sample or fixture "
           "data rather than a live fetch.", required=True),
-    Field("problem", "string", "What went wrong when the source could not be refreshed."),
+    Field("problem", "string", "What went wrong: why a source could not be refreshed, or why "
+          "a record was rejected."),
     Field("title", "string", "Human-readable title.", required=True),
     # events and the activity signal derived from them
     Field("event_id", "string", "Identifier of one event: the iCalendar UID for Meetup events "

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas.catalogue import FIELDS, Field
+from schemas.catalogue import FIELDS, ISO_DATE, Field
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ def published(table: Table, include_personal: bool = False, **changes: object) -
 _PANDAS_DTYPES = {
     "string": pd.StringDtype(),
     "datetime": pd.StringDtype(),
+    "date": pd.StringDtype(),
     "integer": pd.Int64Dtype(),
     "number": "float64",
     "boolean": pd.BooleanDtype(),
@@ -47,6 +48,7 @@ _PANDAS_DTYPES = {
 _DUCKDB_TYPES = {
     "string": "VARCHAR",
     "datetime": "TIMESTAMPTZ",
+    "date": "DATE",
     "integer": "BIGINT",
     "number": "DOUBLE",
     "boolean": "BOOLEAN",
@@ -55,6 +57,8 @@ _DUCKDB_TYPES = {
 
 def _checks(f: Field) -> list[pa.Check]:
     checks = []
+    if f.type == "date":
+        checks.append(pa.Check.str_matches(ISO_DATE))
     if f.pattern:
         checks.append(pa.Check.str_matches(f.pattern))
     if f.enum:
