@@ -1,5 +1,13 @@
-"""Dagster definitions for the civic data intermediaries pipeline (loaded by workspace.yaml)."""
+"""Dagster definitions for the civic data intermediaries pipeline (loaded by workspace.yaml).
 
-from pipelines.definitions import build_defs
+``defs`` is built on first access, so importing the package (the command line, ``--help``)
+never reads settings; a bad setting is reported where it is used.
+"""
 
-defs = build_defs()
+
+def __getattr__(name: str):  # noqa: ANN202 (module attribute hook)
+    if name == "defs":
+        from pipelines.definitions import build_defs
+
+        return build_defs()
+    raise AttributeError(name)

@@ -29,6 +29,7 @@ from pipelines.release import (
 )
 from pipelines.settings import PipelineSettings
 from sources.base import Source
+from sources.errors import SnapshotError
 from sources.registry import SOURCES
 from sources.snapshot import prune_snapshots
 
@@ -55,7 +56,10 @@ def snapshot_asset(source: Source) -> dg.AssetsDefinition:
         url = settings.url_for(source)
         if settings.replaying:
             context.log.info(f"{source.name}: replaying from {settings.replay_dir}")
-            outcome = replay_source(source, url, Path(settings.replay_dir))
+            try:
+                outcome = replay_source(source, url, Path(settings.replay_dir))
+            except SnapshotError as error:  # no replay folder at all: stop at once
+                raise dg.Failure(description=str(error), allow_retries=False) from error
         else:
             context.log.info(f"{source.name}: fetching {url}")
             records = {name: result.records for name, result in upstream.items()}
@@ -86,13 +90,19 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
     def _records(
         context: dg.AssetExecutionContext, settings: PipelineSettings, fetched: FetchOutcome
     ) -> SourceRecords:
-        result = parse_source(source, fetched, settings.snapshots, settings.floor_for(source))
+        result = parse_source(source, fetched, settings.state_root, settings.floor_for(source),
+                              settings.max_reject_share)
         result.strict = settings.strict_checks
-        pruned = prune_snapshots(settings.snapshots, source.name, settings.keep_snapshots)
-        if pruned:
-            context.log.info(f"{source.name}: removed {len(pruned)} old snapshot(s)")
+        if not settings.replaying:  # a replay never touches the live archive
+            pruned = prune_snapshots(settings.snapshots, source.name, settings.keep_snapshots)
+            if pruned:
+                context.log.info(f"{source.name}: removed {len(pruned)} old snapshot(s)")
         if result.status != "fresh":
             context.log.warning(f"{result.status.replace('_', ' ')}: {result.problem}")
+        for rejection in result.rejected[:20]:
+            context.log.warning(f"{source.name}: quarantined record {rejection.record_key!r} "
+                                f"(#{rejection.position}): {rejection.field}: "
+                                f"{rejection.problem}")
         context.add_output_metadata({
             "status": result.status,
             "records": dg.MetadataValue.int(len(result.records)),
@@ -103,6 +113,7 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
             "snapshot": result.snapshot or "none",
             "problem": result.problem or "",
             "skipped": result.skipped,
+            "rejected": dg.MetadataValue.int(len(result.rejected)),
             "preview": _preview(result.records),
             **({"summary": _preview(source.summary(result.records), rows=100)}
                if source.summary and len(result.records) else {}),
@@ -124,7 +135,23 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
             },
         )
 
-    checks = [_record_count]
+    @dg.asset_check(asset=_records, name="rejected_share", blocking=True,
+                    description="Records that could not be read are quarantined and published "
+                    "in rejected_records; more than the allowed share stops the publish.")
+    def _rejected_share(records: SourceRecords) -> dg.AssetCheckResult:
+        total = len(records.records) + len(records.rejected)
+        return dg.AssetCheckResult(
+            passed=records.reject_problem is None,
+            severity=_severity(records),
+            metadata={
+                "rejected": len(records.rejected),
+                "share": dg.MetadataValue.float(
+                    round(len(records.rejected) / total, 4) if total else 0.0),
+                "problem": records.reject_problem or "",
+            },
+        )
+
+    checks = [_record_count, _rejected_share]
     if source.health:
 
         @dg.asset_check(asset=_records, name="expected_shape", blocking=True,

@@ -21,10 +21,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "data intermediaries and publish it to the output folder.",
     )
     parser.add_argument("--replay", metavar="DIR",
-                        help="replay the newest snapshot of each source under DIR; no network")
+                        help="replay the newest snapshot of each source under DIR into "
+                        "outputs/replay/ (or --output-dir); no network, nothing live touched")
     parser.add_argument("--sample", action="store_true",
                         help="replay the bundled sample snapshots into outputs/sample/ "
-                        "(the release is marked as a sample)")
+                        "(the release is marked as a sample; nothing live is touched)")
     parser.add_argument("--output-dir", metavar="DIR", help="where to publish (default outputs)")
     parser.add_argument("--snapshot-dir", metavar="DIR",
                         help="where to archive snapshots (default snapshots)")
@@ -34,38 +35,58 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from pipelines.settings import PipelineSettings, SettingsError
+
+    try:
+        settings = run_settings(PipelineSettings.from_env(), args)
+    except SettingsError as error:
+        print(f"intermediaries-refresh: {error}", file=sys.stderr)
+        return 2
     import dagster as dg
 
     from pipelines.definitions import build_defs
-    from pipelines.settings import PipelineSettings
     from sources.registry import SOURCES
 
-    settings = PipelineSettings.from_env()
-    changes: dict = {}
-    if args.sample:
-        changes.update(replay_dir=str(SAMPLE_SNAPSHOTS),
-                       output_dir=args.output_dir or str(Path(settings.output_dir) / "sample"),
-                       strict_checks=False)
-    if args.replay:
-        changes["replay_dir"] = args.replay
-    if args.output_dir:
-        changes["output_dir"] = args.output_dir
-    if args.snapshot_dir:
-        changes["snapshot_dir"] = args.snapshot_dir
-    settings = PipelineSettings(**{**settings.model_dump(), **changes})
-
     job = build_defs(settings).resolve_job_def("refresh")
-    mode = f"replaying {settings.replay_dir}" if settings.replaying else "live fetch"
-    print(f"Refreshing the directory ({mode}); publishing to {settings.output_dir}/", flush=True)
+    mode = "sample" if args.sample else settings.mode
+    what = f"replaying {settings.replay_dir}" if settings.replaying else "live fetch"
+    print(f"Refreshing the directory ({what}); publishing to {settings.outputs}/", flush=True)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else (
         dg.DagsterInstance.ephemeral())
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
+        tags={"intermediaries/mode": mode},  # sample and replay runs are told apart in the UI
         run_config={"loggers": {"console": {"config": {
             "log_level": "DEBUG" if args.verbose else "INFO"}}}},
     )
     return report(result, [s.name for s in SOURCES])
+
+
+def run_settings(settings, args: argparse.Namespace):  # noqa: ANN001, ANN201 (lazy import)
+    """Apply the command line to the environment's settings. A sample or replay publishes to
+    its own folder (``<outputs>/sample``, ``<outputs>/replay``) unless told otherwise, and keeps
+    its bookkeeping there, so it never touches the live snapshots or release."""
+    from pipelines.settings import PipelineSettings, SettingsError
+
+    changes: dict = {}
+    replay = str(SAMPLE_SNAPSHOTS) if args.sample else args.replay
+    if replay:
+        if not Path(replay).is_dir():
+            raise SettingsError([f"--replay {replay!r}: no such folder; expected a folder of "
+                                 "snapshots (<source>/<stamp>/manifest.json)"])
+        changes["replay_dir"] = replay
+    if args.sample:
+        changes["strict_checks"] = False  # the recorded sample is partial by design
+    replaying = bool(replay or settings.replay_dir)
+    if args.output_dir:
+        changes["output_dir"] = args.output_dir
+    elif replaying:
+        changes["output_dir"] = str(Path(settings.output_dir) / ("sample" if args.sample
+                                                                 else "replay"))
+    if args.snapshot_dir:
+        changes["snapshot_dir"] = args.snapshot_dir
+    return PipelineSettings(**{**settings.model_dump(), **changes})
 
 
 def _output(result, node: str):  # noqa: ANN001, ANN202 (Dagster result types)
@@ -101,18 +122,27 @@ def report(result, source_names: list[str]) -> int:  # noqa: ANN001
         if not e.passed and e.severity.value == "ERROR"
     ]
     print("\nRelease:")
+    never_published = False
     for node in ("intermediaries_duckdb", "datapackage"):
         outcome = _output(result, node)
         if outcome is None:
             print(f"  {node:22} not written (the previous release is untouched)")
+        elif outcome.published:
+            print(f"  {node:22} published: {outcome.path}")
+        elif not Path(outcome.path).is_file():
+            never_published = True
+            print(f"  {node:22} none: {outcome.reason}")
         else:
-            verb = "published" if outcome.published else "kept"
-            print(f"  {node:22} {verb}: {outcome.path}"
-                  + ("" if outcome.published else f" ({outcome.reason})"))
+            print(f"  {node:22} kept: {outcome.path} ({outcome.reason})")
     if failed_checks:
         print(f"\nChecks that stopped the publish: {', '.join(failed_checks)}")
     if not result.success:
         print("\nThe run did not finish cleanly; see the messages above.", file=sys.stderr)
+        return 1
+    if never_published:
+        print("\nNo release exists yet, so there is nothing to query. Run `make sample` to "
+              "look around with the bundled sample, or check the network and run `make run` "
+              "again.", file=sys.stderr)
         return 1
     return 0
 

@@ -14,8 +14,9 @@ import pandas as pd
 
 from schemas.table import empty_frame
 from sources.base import Recorder, Source
-from sources.errors import SourceError, SourceSkipped
+from sources.errors import SnapshotError, SourceError, SourceSkipped
 from sources.http import HttpSettings, PoliteClient
+from sources.rejects import Rejection, as_parsed
 from sources.snapshot import (
     SnapshotWriter,
     latest_snapshot,
@@ -60,6 +61,8 @@ class SourceRecords:
     shape_problem: str | None = None
     floor: int = 0
     strict: bool = True  # False: check failures warn instead of stopping the publish
+    rejected: list[Rejection] = field(default_factory=list)  # quarantined, published apart
+    reject_problem: str | None = None  # too many rejects: stops the publish
 
 
 def fetch_source(
@@ -97,7 +100,14 @@ def fetch_source(
 
 def replay_source(source: Source, url: str, replay_root: Path) -> FetchOutcome:
     """Pick the newest complete snapshot of the source under ``replay_root``; no network."""
-    snapshot = latest_snapshot(replay_root, source.name)
+    if not replay_root.is_dir():
+        raise SnapshotError(f"replay folder {replay_root} does not exist; expected a folder of "
+                            "snapshots (<source>/<stamp>/manifest.json)")
+    try:
+        snapshot = latest_snapshot(replay_root, source.name)
+    except SnapshotError as error:
+        return FetchOutcome(source.name, url, None, replayed=True,
+                            problem=f"{source.name}: {error}")
     if snapshot is None:
         problem = (f"{source.name}: no snapshot to replay under {replay_root / source.name}; "
                    "expected a folder holding manifest.json")
@@ -116,11 +126,30 @@ def count_problem(source: Source, count: int, previous: int | None, floor: int) 
     return None
 
 
+def reject_problem(source: Source, kept: int, rejected: int, max_share: float) -> str | None:
+    """A few unreadable records are quarantined; many mean the format changed: stop."""
+    total = kept + rejected
+    if not total or rejected / total <= max_share:
+        return None
+    return (f"{source.name}: {rejected} of {total} records could not be read "
+            f"({rejected / total:.0%}, more than the allowed {max_share:.0%}); see "
+            "rejected_records for which fields")
+
+
 def parse_source(
-    source: Source, fetched: FetchOutcome, snapshot_root: Path, floor: int | None = None
+    source: Source,
+    fetched: FetchOutcome,
+    state_root: Path,
+    floor: int | None = None,
+    max_reject_share: float = 0.05,
 ) -> SourceRecords:
-    """Parse the fetched snapshot; on failure carry the last good snapshot's records forward."""
-    last_good = read_last_good(snapshot_root, source.name)
+    """Parse the fetched snapshot; on failure carry the last good snapshot's records forward.
+
+    ``state_root`` holds the LAST_GOOD markers: the live snapshot archive for live runs, a
+    folder of the run's own for replays, so a sample never becomes a live run's last good. A
+    live run never carries forward a fixture or sample snapshot.
+    """
+    last_good = _read_last_good(state_root, source.name)
     previous_count = last_good["records"] if last_good else None
     problem = fetched.problem
     if fetched.snapshot is not None:
@@ -134,12 +163,14 @@ def parse_source(
             result.count_problem = count_problem(
                 source, len(result.records), previous_count, result.floor
             )
+            result.reject_problem = reject_problem(
+                source, len(result.records), len(result.rejected), max_reject_share)
             if source.health:
                 result.shape_problem = source.health(
                     result.records, last_good.get("profile") if last_good else None)
-            if result.count_problem is None and result.shape_problem is None:
+            if not (result.count_problem or result.shape_problem or result.reject_problem):
                 profile = source.profile(result.records) if source.profile else None
-                write_last_good(snapshot_root, load_snapshot(Path(fetched.snapshot)),
+                write_last_good(state_root, load_snapshot(Path(fetched.snapshot)),
                                 len(result.records), profile)
             return result
     if last_good and last_good["snapshot"] != fetched.snapshot:
@@ -148,10 +179,14 @@ def parse_source(
         except Exception as error:
             problem = f"{problem}; the last good snapshot could not be read either: {error}"
         else:
-            result.problem = problem
-            result.previous_count = previous_count
-            result.skipped = fetched.skipped
-            return result
+            if result.sample and not fetched.replayed:
+                problem = (f"{problem}; its last good snapshot ({last_good['snapshot']}) holds "
+                           "fixture or sample data, which a live release never carries forward")
+            else:
+                result.problem = problem
+                result.previous_count = previous_count
+                result.skipped = fetched.skipped
+                return result
     return SourceRecords(
         source=source.name, url=fetched.url, status="missing", records=empty_frame(source.table),
         snapshot=None, fingerprint=None, retrieved_at=None, sample=False,
@@ -161,11 +196,19 @@ def parse_source(
     )
 
 
+def _read_last_good(state_root: Path, source: str) -> dict | None:
+    try:
+        return read_last_good(state_root, source)
+    except SnapshotError:
+        return None  # a corrupt marker is as good as none: nothing to carry forward
+
+
 def _parse(source: Source, folder: Path, fetched: FetchOutcome, status: str) -> SourceRecords:
     snapshot = load_snapshot(folder)
-    records = source.parse(snapshot)
+    parsed = as_parsed(source.parse(snapshot))
     return SourceRecords(
-        source=source.name, url=fetched.url, status=status, records=records,
+        source=source.name, url=fetched.url, status=status, records=parsed.records,
+        rejected=parsed.rejected,
         snapshot=str(folder), fingerprint=snapshot.fingerprint(),
         retrieved_at=snapshot.retrieved_at, sample=snapshot.is_sample, replayed=fetched.replayed,
         side={side.table.name: side.build(snapshot) for side in source.side_tables},
@@ -178,5 +221,7 @@ def _parse(source: Source, folder: Path, fetched: FetchOutcome, status: str) -> 
 def _describe_parse_error(source: Source, url: str, error: Exception) -> str:
     if isinstance(error, SourceError):
         return str(error)
+    if isinstance(error, SnapshotError):
+        return f"{source.name}: snapshot corrupt ({url}): {error}"
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return f"{source.name}: parsed records did not validate ({url}): {text[:500]}"

@@ -24,8 +24,10 @@ import pandas as pd
 from pipelines.collect import SourceRecords
 from pipelines.merge import attach_activity, link_events, merge, source_status
 from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
+from schemas.rejected import REJECTED_RECORDS
 from schemas.table import Table, duckdb_ddl, published, table_schema
 from sources.registry import SOURCES
+from sources.rejects import rejected_frame
 
 DUCKDB_FILE = "intermediaries.duckdb"
 PACKAGE_FILE = "datapackage.json"
@@ -35,7 +37,7 @@ DATA_LICENSE = {
     "path": "https://opendatacommons.org/licenses/by/1-0/",
     "title": "Open Data Commons Attribution License v1.0",
 }
-FORMULA_START = ("=", "+", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list of formula triggers
 
 
 def code_version() -> str:
@@ -55,6 +57,7 @@ class Release:
     sample: bool
     any_fresh: bool
     sources: list[dict]  # Frictionless "sources" entries
+    mode: str = "live"  # "replay" when built from a replay folder (the sample included)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -76,8 +79,17 @@ def inputs_fingerprint(parts: list[tuple[str, str, str | None]]) -> str:
     return digest.hexdigest()
 
 
-def why_not_publish(release: Release, current_fingerprint: str | None) -> str | None:
+def why_not_publish(release: Release, current_fingerprint: str | None,
+                    current_mode: str | None = None, exists: bool = True) -> str | None:
+    """Why this release must not replace what the folder holds, or None to publish."""
+    if current_mode == "live" and release.mode == "replay":
+        return ("the folder holds a live release and this is a replay run; a replay or sample "
+                "never overwrites a live release: publish it to its own folder (--output-dir)")
     if not release.any_fresh:
+        if not exists:
+            return ("there is no release yet, and no source produced data in this run: run "
+                    "`make sample` to look around with the bundled sample, or check the "
+                    "network and run `make run` again")
         return "no source produced new data in this run; the previous release is kept as it was"
     if current_fingerprint == release.fingerprint:
         return "the sources are unchanged since the published release; nothing new to publish"
@@ -97,8 +109,9 @@ def build_release(results: list[SourceRecords], include_personal: bool = False) 
         SOURCE_RECORDS.name: source_records,
         SOURCE_STATUS.name: source_status(results),
         EVENTS.name: link_events([r.events for r in results], source_records),
+        REJECTED_RECORDS.name: rejected_frame([j for r in results for j in r.rejected]),
     }
-    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS]
+    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, REJECTED_RECORDS]
     for result in results:
         source = by_name[result.source]
         table = published(source.table, include_personal,
@@ -120,6 +133,7 @@ def build_release(results: list[SourceRecords], include_personal: bool = False) 
         sample=any(r.sample for r in results if r.status != "missing"),
         any_fresh=any(r.status == "fresh" for r in results),
         sources=[{"title": by_name[r.source].title, "path": r.url} for r in results],
+        mode="replay" if any(r.replayed for r in results) else "live",
     )
 
 
@@ -154,7 +168,8 @@ def duckdb_fingerprint(path: Path) -> str | None:
 def write_duckdb(release: Release, output_dir: Path, created: str) -> PublishOutcome:
     """Write every table to a new DuckDB file, then swap it in atomically."""
     target = output_dir / DUCKDB_FILE
-    reason = why_not_publish(release, duckdb_fingerprint(target))
+    _, mode = package_state(output_dir / PACKAGE_FILE)
+    reason = why_not_publish(release, duckdb_fingerprint(target), mode, target.is_file())
     if reason:
         return PublishOutcome(False, str(target), reason)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -172,8 +187,8 @@ def write_duckdb(release: Release, output_dir: Path, created: str) -> PublishOut
                 con.execute(statement)
             con.execute(
                 "CREATE TABLE release_info AS SELECT ? AS inputs_fingerprint, "
-                "CAST(? AS TIMESTAMPTZ) AS created, ? AS sample, ? AS code_version",
-                [release.fingerprint, created, release.sample, code_version()],
+                "CAST(? AS TIMESTAMPTZ) AS created, ? AS sample, ? AS mode, ? AS code_version",
+                [release.fingerprint, created, release.sample, release.mode, code_version()],
             )
         os.replace(tmp, target)
     finally:
@@ -214,6 +229,7 @@ def package_descriptor(release: Release, created: str) -> dict:
         "licenses": [DATA_LICENSE],
         "sources": release.sources,
         "sample": release.sample,
+        "mode": release.mode,
         "inputs_fingerprint": release.fingerprint,
         "resources": [
             {
@@ -230,11 +246,17 @@ def package_descriptor(release: Release, created: str) -> dict:
     }
 
 
-def package_fingerprint(path: Path) -> str | None:
+def package_state(path: Path) -> tuple[str | None, str | None]:
+    """(inputs fingerprint, mode) of the published package, (None, None) when there is none.
+    Packages from before ``mode`` was recorded are 'replay' when marked sample."""
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("inputs_fingerprint")
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return None, None
+    if not isinstance(descriptor, dict):
+        return None, None
+    mode = descriptor.get("mode") or ("replay" if descriptor.get("sample") else "live")
+    return descriptor.get("inputs_fingerprint"), mode
 
 
 def validate_package(descriptor_path: Path) -> list[str]:
@@ -252,7 +274,8 @@ def validate_package(descriptor_path: Path) -> list[str]:
 def write_package(release: Release, output_dir: Path, created: str) -> PublishOutcome:
     """Write CSVs and datapackage.json to a staging folder, validate, then swap them in."""
     target = output_dir / PACKAGE_FILE
-    reason = why_not_publish(release, package_fingerprint(target))
+    fingerprint, mode = package_state(target)
+    reason = why_not_publish(release, fingerprint, mode, target.is_file())
     if reason:
         return PublishOutcome(False, str(target), reason)
     staging = output_dir / f".staging-{os.getpid()}"

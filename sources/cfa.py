@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+import pandera.pandas as pa
 import pycountry
 
 from schemas.cfa import CFA_BRIGADES
@@ -20,19 +21,26 @@ from schemas.table import pandera_schema
 from sources.base import Source, fetch_single, only_page
 from sources.errors import ParseError
 from sources.places import country_code, usps_code
+from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short
 from sources.snapshot import Snapshot
 from sources.text import slug
 
 URL = (
     "https://raw.githubusercontent.com/codeforamerica/brigade-information/"
-    "main/organizations.json"
+    "master/organizations.json"  # the default branch is master; there is no main
 )
+_SCHEMA_WITH_POSITION = pandera_schema(CFA_BRIGADES).add_columns(
+    {"position": pa.Column(int)})  # the record's place in the file, for quarantine rows
 _CONTINENTS = {"africa", "asia", "europe", "global", "north america", "south america",
                "oceania", "australia", "latin america"}
 
 
-def parse(snapshot: Snapshot) -> pd.DataFrame:
-    """Snapshot of organizations.json -> one validated row per organization."""
+def parse(snapshot: Snapshot) -> Parsed:
+    """Snapshot of organizations.json -> one validated row per organization.
+
+    A record that cannot be read (its location a string, its latitude 'abc', no name) is
+    quarantined with the field and the problem; the rest of the file is published.
+    """
     page = only_page(snapshot)
     try:
         organizations = json.loads(snapshot.body(page))
@@ -42,30 +50,63 @@ def parse(snapshot: Snapshot) -> pd.DataFrame:
     if not isinstance(organizations, list):
         raise ParseError("cfa", page.url, f"top level is a {type(organizations).__name__}",
                          "a JSON list of organizations")
-    rows = []
+    rows, rejected = [], []
     seen: dict[str, int] = {}
     for index, org in enumerate(organizations):
-        if not isinstance(org, dict) or not str(org.get("name") or "").strip():
-            raise ParseError("cfa", page.url, f"record {index} has no name",
-                             "every organization to have a 'name'")
-        row = parse_organization(org)
+        try:
+            row = parse_organization(org)
+        except RecordProblem as problem:
+            rejected.append(Rejection(
+                source="cfa", record_key=_record_key(org, index), position=index,
+                field=problem.field, problem=problem.problem, source_url=page.url,
+                retrieved_at=page.retrieved_at))
+            continue
         key = slug(row["name"])
         seen[key] = seen.get(key, 0) + 1
         row["record_id"] = f"cfa:{key}" if seen[key] == 1 else f"cfa:{key}-{seen[key]}"
         row["source_url"] = page.url
         row["retrieved_at"] = page.retrieved_at
+        row["position"] = index
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=list(CFA_BRIGADES.columns))
-    return pandera_schema(CFA_BRIGADES).validate(frame)
+    frame = pd.DataFrame(rows, columns=[*CFA_BRIGADES.columns, "position"])
+    valid, invalid = keep_valid_rows(frame, _SCHEMA_WITH_POSITION, source="cfa",
+                                     key_column="name", position_column="position")
+    return Parsed(valid.drop(columns="position").reset_index(drop=True), rejected + invalid)
 
 
-def parse_organization(org: Mapping[str, Any]) -> dict[str, Any]:
-    """One organizations.json record -> a row (without provenance), locations normalised."""
+def _record_key(org: object, index: int) -> str:
+    name = org.get("name") if isinstance(org, dict) else None
+    return str(name).strip()[:200] if isinstance(name, str) and name.strip() else f"#{index}"
+
+
+def parse_organization(org: object) -> dict[str, Any]:
+    """One organizations.json record -> a row (without provenance), locations normalised.
+    Raises RecordProblem naming the field when the record cannot be read."""
+    if not isinstance(org, dict):
+        raise RecordProblem("record", f"expected an object, got {type(org).__name__} "
+                            f"{short(org)}")
+    if not isinstance(org.get("name"), str) or not org["name"].strip():
+        raise RecordProblem("name", f"expected a non-empty name, got {short(org.get('name'))}")
+    for field, expected in (("location", dict), ("social_profiles", dict),
+                            ("previous_names", list), ("tags", list)):
+        value = org.get(field)
+        if value not in (None, "") and not isinstance(value, expected):
+            raise RecordProblem(field, f"expected {'an object' if expected is dict else 'a list'}"
+                                f", got {type(value).__name__} {short(value)}")
+    for field in ("city", "website", "events_url", "projects_list_url", "type"):
+        value = org.get(field)
+        if value is not None and not isinstance(value, str):
+            raise RecordProblem(field, f"expected text, got {type(value).__name__} "
+                                f"{short(value)}")
+    location = org.get("location") or {}
+    if not isinstance(location.get("coordinates") or {}, dict):
+        raise RecordProblem("location.coordinates",
+                            f"expected an object, got {short(location.get('coordinates'))}")
     tags = _tags(org)
     latitude, longitude = _coordinates(org)
-    place = locate(str(org.get("city") or ""), org.get("location") or {}, latitude, longitude)
+    place = locate(str(org.get("city") or ""), location, latitude, longitude)
     return {
-        "name": str(org["name"]).strip(),
+        "name": org["name"].strip(),
         "kind": _kind(tags),
         "website": _url(org.get("website")),
         "events_url": _url(org.get("events_url")),
@@ -75,7 +116,8 @@ def parse_organization(org: Mapping[str, Any]) -> dict[str, Any]:
         "longitude": longitude,
         "tags": "; ".join(tags) or None,
         "cfa_type": (org.get("type") or None),
-        "previous_names": "; ".join(n for n in (org.get("previous_names") or []) if n) or None,
+        "previous_names": "; ".join(
+            str(n) for n in (org.get("previous_names") or []) if n) or None,
         "social_profiles": "; ".join(
             f"{network}: {value}" for network, value in (org.get("social_profiles") or {}).items()
             if value
@@ -195,14 +237,24 @@ def _tags(org: Mapping[str, Any]) -> list[str]:
 
 
 def _coordinates(org: Mapping[str, Any]) -> tuple[float | None, float | None]:
+    """Latitude and longitude from the record or its location; blank is unknown, text that is
+    not a number (or out of range) is a RecordProblem, 0,0 a placeholder."""
     coordinates = (org.get("location") or {}).get("coordinates") or {}
     values = []
-    for key in ("latitude", "longitude"):
-        raw = org.get(key) or coordinates.get(key)
-        try:
-            values.append(float(raw) if raw not in (None, "") else None)
-        except (TypeError, ValueError):
+    for key, limit in (("latitude", 90), ("longitude", 180)):
+        raw = org.get(key)
+        if raw in (None, ""):
+            raw = coordinates.get(key)
+        if raw in (None, ""):
             values.append(None)
+            continue
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise RecordProblem(key, f"expected a number, got {short(raw)}") from None
+        if not -limit <= value <= limit or value != value:
+            raise RecordProblem(key, f"{value} is outside -{limit}..{limit}")
+        values.append(value)
     if values == [0.0, 0.0]:  # "null island": a placeholder, not a place
         return None, None
     return values[0], values[1]

@@ -86,9 +86,19 @@ class Snapshot:
         return min((p.retrieved_at for p in self.pages), default=self.started_at)
 
     def body(self, page: Page) -> bytes:
-        data = (self.folder / page.path).read_bytes()
+        """The archived body, checked against the manifest: a deleted, truncated or edited
+        body is a corrupt snapshot (which file, which check), not a parse failure."""
+        path = self.folder / page.path
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise SnapshotError(f"{path}: body file missing or unreadable "
+                                f"({error.strerror or error}); the manifest lists it") from error
+        if len(data) != page.size:
+            raise SnapshotError(f"{path}: body is {len(data):,} bytes, the manifest says "
+                                f"{page.size:,} (truncated or changed)")
         if hashlib.sha256(data).hexdigest() != page.sha256:
-            raise SnapshotError(f"{self.folder / page.path}: body does not match its sha256")
+            raise SnapshotError(f"{path}: body does not match its sha256 in the manifest")
         return data
 
     def text(self, page: Page) -> str:
@@ -109,19 +119,30 @@ class Snapshot:
 
 
 def load_snapshot(folder: Path) -> Snapshot:
+    """Read a snapshot's manifest; a truncated or malformed one is a SnapshotError naming the
+    file and what is wrong with it."""
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         raise SnapshotError(f"{folder} has no {MANIFEST}: not a complete snapshot")
-    raw = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return Snapshot(
-        folder=folder,
-        source=raw["source"],
-        started_at=raw["started_at"],
-        finished_at=raw["finished_at"],
-        mode=raw.get("mode", "live"),
-        pages=[Page(**p) for p in raw["pages"]],
-        failures=[FailedRequest(**f) for f in raw.get("failures", [])],
-    )
+    try:
+        raw = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise SnapshotError(f"{manifest_path}: snapshot corrupt: the manifest is not valid "
+                            f"JSON ({error})") from error
+    try:
+        return Snapshot(
+            folder=folder,
+            source=raw["source"],
+            started_at=raw["started_at"],
+            finished_at=raw["finished_at"],
+            mode=raw.get("mode", "live"),
+            pages=[Page(**p) for p in raw["pages"]],
+            failures=[FailedRequest(**f) for f in raw.get("failures", [])],
+        )
+    except (KeyError, TypeError, AttributeError) as error:
+        raise SnapshotError(f"{manifest_path}: snapshot corrupt: the manifest lacks or garbles "
+                            f"{error} (expected source, started_at, finished_at and pages)"
+                            ) from error
 
 
 def snapshot_folders(root: Path, source: str) -> Iterator[Path]:
@@ -143,7 +164,10 @@ def prune_snapshots(root: Path, source: str, keep: int) -> list[Path]:
     good snapshot is always kept, since a failed refresh carries it forward. Returns what went."""
     if keep <= 0:
         return []
-    last_good = read_last_good(root, source)
+    try:
+        last_good = read_last_good(root, source)
+    except SnapshotError:
+        return []  # without a readable marker we cannot tell which one to protect: keep all
     protected = Path(last_good["snapshot"]).resolve() if last_good else None
     removed = []
     for folder in list(snapshot_folders(root, source))[keep:]:
@@ -158,7 +182,12 @@ def read_last_good(root: Path, source: str) -> dict | None:
     path = root / source / LAST_GOOD
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+        state["snapshot"], state["records"]  # noqa: B018 (both must be there)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SnapshotError(f"{path}: last-good marker corrupt ({error})") from error
+    return state
 
 
 def write_last_good(

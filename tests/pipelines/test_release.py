@@ -27,17 +27,21 @@ def release(fingerprint="f1", name="Code for Example", **changes) -> Release:
         "last_event_date": None, "next_event_date": None, "activity_as_of": None,
         "source_url": "https://example.org/orgs.json", "retrieved_at": "2026-11-01T00:00:00Z",
     }])
-    return Release(tables=tables, schemas=PUBLISHED, fingerprint=fingerprint, sample=False,
-                   any_fresh=True, sources=[{"title": "Example", "path": "https://example.org/orgs.json"}],
-                   **changes)
+    settings = {"sample": False, "any_fresh": True,
+                "sources": [{"title": "Example", "path": "https://example.org/orgs.json"}]}
+    return Release(tables=tables, schemas=PUBLISHED, fingerprint=fingerprint,
+                   **(settings | changes))
 
 
 def test_formulas_are_neutralised_but_negative_numbers_are_not():
-    frame = pd.DataFrame({"name": ["=HYPERLINK(1)", "+1 555", "@sum", "Plain"],
-                          "longitude": [-87.6, -1.0, 0.0, 2.0]})
+    """OWASP's triggers: =, +, -, @, tab and carriage return at the start of a text cell."""
+    frame = pd.DataFrame({"name": ["=HYPERLINK(1)", "+1 555", "-2+3", "@sum", "\tx", "\rx",
+                                   "Plain"],
+                          "longitude": [-87.6, -1.0, -2.0, 0.0, 1.0, 1.5, 2.0]})
     safe = spreadsheet_safe(frame)
-    assert safe["name"].tolist() == ["'=HYPERLINK(1)", "'+1 555", "'@sum", "Plain"]
-    assert safe["longitude"].tolist() == [-87.6, -1.0, 0.0, 2.0]
+    assert safe["name"].tolist() == ["'=HYPERLINK(1)", "'+1 555", "'-2+3", "'@sum", "'\tx",
+                                     "'\rx", "Plain"]
+    assert safe["longitude"].tolist() == [-87.6, -1.0, -2.0, 0.0, 1.0, 1.5, 2.0]
 
 
 def test_a_package_that_fails_validation_replaces_nothing(tmp_path):
@@ -57,8 +61,31 @@ def test_the_database_is_swapped_in_whole(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["intermediaries.duckdb"]  # no temp files
 
 
-def test_nothing_is_published_when_no_source_is_fresh(tmp_path):
-    outcome = write_package(release(any_fresh=False) if False else Release(
-        **{**release().__dict__, "any_fresh": False}), tmp_path, CREATED)
+def test_a_run_with_nothing_fresh_keeps_the_previous_release(tmp_path):
+    assert write_package(release("f1"), tmp_path, CREATED).published
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    outcome = write_package(release("f2", any_fresh=False), tmp_path, CREATED)
     assert not outcome.published and "no source produced new data" in outcome.reason
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_first_run_with_nothing_fresh_says_there_is_no_release_yet(tmp_path):
+    outcome = write_package(release(any_fresh=False), tmp_path, CREATED)
+    assert not outcome.published
+    assert "there is no release yet" in outcome.reason and "make sample" in outcome.reason
     assert not list(tmp_path.iterdir())
+
+
+def test_a_replay_never_overwrites_a_live_release(tmp_path):
+    assert write_package(release("live"), tmp_path, CREATED).published
+    assert write_duckdb(release("live"), tmp_path, CREATED).published
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for write in (write_package, write_duckdb):
+        outcome = write(release("sample", mode="replay", sample=True), tmp_path, CREATED)
+        assert not outcome.published and "never overwrites a live release" in outcome.reason
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_live_release_may_replace_a_replay(tmp_path):
+    assert write_package(release("sample", mode="replay", sample=True), tmp_path, CREATED).published
+    assert write_package(release("live"), tmp_path, CREATED).published

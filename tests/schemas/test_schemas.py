@@ -8,10 +8,11 @@ from frictionless import Schema
 
 from schemas.catalogue import FIELDS
 from schemas.published import PUBLISHED
+from schemas.rejected import REJECTED_RECORDS
 from schemas.table import duckdb_ddl, empty_frame, pandera_schema, table_schema
 from sources.registry import SOURCES
 
-TABLES = [*PUBLISHED, *(s.table for s in SOURCES)]
+TABLES = [*PUBLISHED, REJECTED_RECORDS, *(s.table for s in SOURCES)]
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
@@ -31,11 +32,22 @@ def test_pandera_and_the_table_schema_agree_on_a_rule():
     table = next(t for t in PUBLISHED if t.name == "intermediaries")
     descriptor = {f["name"]: f for f in table_schema(table)["fields"]}
     assert descriptor["state"]["constraints"]["pattern"] == "[A-Z]{2}"
-    bad = empty_frame(table)
-    bad.loc[0] = {c: None for c in table.columns} | {
-        "intermediary_id": "im-000000000000", "name": "X", "kind": "brigade", "sources": "cfa",
-        "source_url": "https://example.org/", "retrieved_at": "2026-11-01T00:00:00Z",
-        "state": "New York"}
-    with pytest.raises(pa.errors.SchemaError):
-        pandera_schema(table).validate(bad.astype({"latitude": float, "longitude": float}))
-    assert isinstance(bad, pd.DataFrame)
+    valid = valid_row(table)
+    pandera_schema(table).validate(valid)  # the row is valid as it is...
+    spelled_out = valid.assign(state="New York")
+    with pytest.raises(pa.errors.SchemaError) as error:  # ...until its state is spelled out
+        pandera_schema(table).validate(spelled_out)
+    assert "state" in str(error.value) and "str_matches" in str(error.value)
+
+
+def valid_row(table) -> pd.DataFrame:
+    """One row of ``table`` with every required column filled with a valid value."""
+    values = {"intermediary_id": "im-000000000000", "name": "X", "kind": "brigade",
+              "sources": "cfa", "source_url": "https://example.org/",
+              "retrieved_at": "2026-11-01T00:00:00Z", "state": "NY", "activity": "unknown",
+              "activity_as_of": "2026-11-01", "first_seen": "2026-11-01",
+              "last_seen": "2026-11-01"}
+    row = {f.name: values.get(f.name) for f in table.fields}
+    missing = [f.name for f in table.fields if f.required and row[f.name] is None]
+    assert not missing, f"valid_row needs values for {missing}"
+    return pd.DataFrame([row])

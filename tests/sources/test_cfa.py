@@ -15,7 +15,7 @@ SAMPLE = FIXTURES / "snapshots/cfa/20261101T120000000000Z/bodies/0000.json"
 def brigades(tmp_path):
     snapshot = make_snapshot(tmp_path, "cfa", {cfa.URL: SAMPLE.read_bytes()},
                              content_type="text/plain; charset=utf-8")
-    return cfa.parse(snapshot).set_index("name")
+    return cfa.parse(snapshot).records.set_index("name")
 
 
 def test_every_sample_record_is_parsed(brigades):
@@ -84,7 +84,6 @@ def test_every_row_carries_provenance(brigades):
     [
         (b"<html>rate limited</html>", "not valid JSON"),
         (b'{"organizations": []}', "top level is a dict"),
-        (b'[{"website": "http://x.org"}]', "record 0 has no name"),
     ],
 )
 def test_bad_input_raises_a_parse_error_naming_the_url(tmp_path, body, problem):
@@ -128,3 +127,44 @@ def test_null_island_coordinates_are_unknown_not_zero():
     row = cfa.parse_organization({"name": "Poplus", "city": "", "latitude": "0.0",
                                   "longitude": "0.0", "tags": ["partner"]})
     assert row["latitude"] is None and row["longitude"] is None
+
+
+def parse_with(tmp_path, change):
+    """The real sample with one record changed by ``change(records)``."""
+    records = json.loads(SAMPLE.read_bytes())
+    change(records)
+    snapshot = make_snapshot(tmp_path, "cfa", {cfa.URL: json.dumps(records).encode()})
+    return cfa.parse(snapshot), records
+
+
+@pytest.mark.parametrize(
+    "field, value, problem",
+    [
+        ("location", "Albuquerque, NM", "expected an object, got str 'Albuquerque, NM'"),
+        ("latitude", "abc", "expected a number, got 'abc'"),
+        ("longitude", "-740", "-740.0 is outside -180..180"),
+        ("tags", "Brigade", "expected a list, got str"),
+        ("name", "", "expected a non-empty name"),
+        ("website", 42, "expected text, got int 42"),
+    ],
+)
+def test_one_malformed_record_is_quarantined_and_the_rest_published(tmp_path, field, value,
+                                                                     problem):
+    def spoil(records):
+        records[1][field] = value
+
+    parsed, records = parse_with(tmp_path, spoil)
+    assert len(parsed.records) == len(records) - 1
+    assert "Code for ABQ" not in set(parsed.records["name"]) or field == "name"
+    [rejected] = parsed.rejected
+    assert (rejected.source, rejected.position, rejected.field) == ("cfa", 1, field)
+    assert problem in rejected.problem
+    assert rejected.record_key == ("#1" if field == "name" else "Code for ABQ")
+    assert (rejected.source_url, rejected.retrieved_at) == (cfa.URL, "2026-11-01T00:00:00Z")
+
+
+def test_a_record_that_is_not_an_object_is_quarantined(tmp_path):
+    parsed, records = parse_with(tmp_path, lambda r: r.insert(0, "Code for Nowhere"))
+    assert len(parsed.records) == len(records) - 1
+    assert [(r.position, r.field, r.record_key) for r in parsed.rejected] == [(0, "record", "#0")]
+

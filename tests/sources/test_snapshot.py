@@ -25,7 +25,7 @@ def test_an_interrupted_fetch_is_not_a_snapshot(tmp_path):
 
 def test_a_tampered_body_is_detected(tmp_path):
     snapshot = make_snapshot(tmp_path, "src", {"http://example.test/a": b"original"})
-    (snapshot.folder / snapshot.pages[0].path).write_bytes(b"changed")
+    (snapshot.folder / snapshot.pages[0].path).write_bytes(b"changed!")  # same size
     with pytest.raises(SnapshotError, match="sha256"):
         snapshot.body(snapshot.pages[0])
 
@@ -49,3 +49,30 @@ def test_old_snapshots_are_pruned_but_the_last_good_one_is_kept(tmp_path):
     assert kept == [made[4].folder, made[3].folder, made[0].folder]
     assert sorted(removed) == sorted([made[1].folder, made[2].folder])
     assert prune_snapshots(tmp_path, "src", keep=0) == []  # 0 keeps everything
+
+
+def test_a_truncated_body_is_reported_with_its_size(tmp_path):
+    snapshot = make_snapshot(tmp_path, "src", {"http://example.test/a": b"original"})
+    (snapshot.folder / snapshot.pages[0].path).write_bytes(b"orig")
+    with pytest.raises(SnapshotError, match="body is 4 bytes, the manifest says 8"):
+        snapshot.body(snapshot.pages[0])
+
+
+def test_a_deleted_body_is_reported_as_missing(tmp_path):
+    snapshot = make_snapshot(tmp_path, "src", {"http://example.test/a": b"original"})
+    (snapshot.folder / snapshot.pages[0].path).unlink()
+    with pytest.raises(SnapshotError, match="body file missing"):
+        snapshot.body(snapshot.pages[0])
+
+
+@pytest.mark.parametrize("manifest, problem", [
+    ('{"source": "src", "pag', "the manifest is not valid JSON"),
+    ('{"source": "src"}', "the manifest lacks or garbles 'started_at'"),
+    ('[]', "the manifest lacks or garbles"),
+])
+def test_a_corrupt_manifest_names_the_file(tmp_path, manifest, problem):
+    snapshot = make_snapshot(tmp_path, "src", {"http://example.test/a": b"original"})
+    (snapshot.folder / "manifest.json").write_text(manifest)
+    with pytest.raises(SnapshotError, match=problem) as error:
+        load_snapshot(snapshot.folder)
+    assert str(snapshot.folder / "manifest.json") in str(error.value)

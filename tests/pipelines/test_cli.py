@@ -1,0 +1,119 @@
+"""The command line as a new user meets it: samples stay samples, bad settings get one line
+each, and a first run with nothing reachable says there is no release yet."""
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+
+from pipelines import cli
+from sources.registry import SOURCES
+from tests.support import FIXTURES, Reply, serve
+
+SAMPLE_CFA = (FIXTURES / "snapshots/cfa/20261101T120000000000Z/bodies/0000.json").read_bytes()
+FICTIONAL = "kccivicdata.example.org"  # a made-up group in the Eventbrite sample
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """Live folders in a temporary place, fast HTTP, every source unreachable by default."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("INTERMEDIARIES_SNAPSHOT_DIR", str(tmp_path / "snapshots"))
+    monkeypatch.setenv("INTERMEDIARIES_OUTPUT_DIR", str(tmp_path / "outputs"))
+    for name, value in {"HTTP_DELAY": "0", "HTTP_RETRIES": "0", "HTTP_TIMEOUT": "2",
+                        "HTTP_BACKOFF": "0", "SDC_EXPECTED_LEADS": "4"}.items():
+        monkeypatch.setenv(f"INTERMEDIARIES_{name}", value)
+    nowhere = f"http://127.0.0.1:{closed_port()}"
+    for source in SOURCES:
+        monkeypatch.setenv(source.url_variable, f"{nowhere}/{source.name}")
+        monkeypatch.setenv(f"INTERMEDIARIES_{source.name.upper()}_MIN_RECORDS", "1")
+    return tmp_path
+
+
+def test_a_sample_run_then_a_live_run_publishes_no_sample_data(workdir, monkeypatch, capsys):
+    assert cli.main(["--sample"]) == 0
+    sample = workdir / "outputs/sample"
+    assert json.loads((sample / "datapackage.json").read_text())["sample"] is True
+    assert FICTIONAL in (sample / "intermediaries.csv").read_text()
+    assert not (workdir / "snapshots").exists()  # no live snapshot, no LAST_GOOD marker
+    assert not (workdir / "outputs/intermediaries.csv").exists()
+
+    with serve({"/organizations.json": Reply(SAMPLE_CFA)}) as server:
+        monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
+        assert cli.main([]) == 0
+    live = workdir / "outputs"
+    descriptor = json.loads((live / "datapackage.json").read_text())
+    assert descriptor["sample"] is False and "SAMPLE" not in descriptor["title"]
+    published = "".join(p.read_text() for p in live.glob("*.csv"))
+    assert FICTIONAL not in published
+    status = {row.split(",")[0]: row for row in (live / "source_status.csv").read_text()
+              .splitlines()[1:]}
+    assert ",fresh," in status["cfa"] and ",missing," in status["eventbrite"]
+    assert [p.parent.name for p in (workdir / "snapshots").glob("*/LAST_GOOD.json")] == ["cfa"]
+
+
+def test_a_live_run_never_carries_a_sample_snapshot_forward(workdir, monkeypatch, capsys):
+    """Even when an older version left a fixture snapshot as the live LAST_GOOD."""
+    from sources.snapshot import load_snapshot, write_last_good
+
+    fixture = FIXTURES / "snapshots/eventbrite/20261101T120000000000Z"
+    write_last_good(workdir / "snapshots", load_snapshot(fixture), 2)
+    with serve({"/organizations.json": Reply(SAMPLE_CFA)}) as server:
+        monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
+        assert cli.main([]) == 0
+    assert FICTIONAL not in (workdir / "outputs/intermediaries.csv").read_text()
+    assert "never carries forward" in capsys.readouterr().out
+
+
+def test_a_first_run_with_nothing_reachable_says_there_is_no_release(workdir, capsys):
+    assert cli.main([]) == 1
+    captured = capsys.readouterr()
+    assert "No release exists yet" in captured.err and "make sample" in captured.err
+    assert "kept:" not in captured.out
+    assert not (workdir / "outputs/intermediaries.duckdb").exists()
+
+
+@pytest.mark.parametrize("variable, value, allowed", [
+    ("HTTP_TIMEOUT", "abc", "expected a number > 0"),
+    ("HTTP_TIMEOUT", "-1", "expected a number > 0"),
+    ("STRICT_CHECKS", "maybe", "expected true or false"),
+    ("KEEP_SNAPSHOTS", "-3", "expected a whole number ≥ 0"),
+    ("NNIP_MIN_RECORDS", "ten", "expected a whole number ≥ 0"),
+    ("MAX_REJECT_SHARE", "1.5", "expected a number ≥ 0 and ≤ 1"),
+    ("CFA_URL", "not-a-url", "the cfa source URL must start with http:// or https://"),
+    ("REPLAY_DIR", "/nonexistent", "no such folder"),
+])
+def test_a_bad_setting_is_one_line_naming_the_variable(workdir, monkeypatch, capsys, variable,
+                                                       value, allowed):
+    monkeypatch.setenv(f"INTERMEDIARIES_{variable}", value)
+    assert cli.main([]) == 2
+    lines = [line.strip() for line in capsys.readouterr().err.splitlines()]
+    assert f"INTERMEDIARIES_{variable}={value!r}: " + allowed in " ".join(lines)
+    assert not any("Traceback" in line for line in lines)
+
+
+def test_help_works_whatever_the_settings(monkeypatch, capsys):
+    monkeypatch.setenv("INTERMEDIARIES_HTTP_TIMEOUT", "abc")
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--help"])
+    assert exit_.value.code == 0 and "--sample" in capsys.readouterr().out
+
+
+def test_replaying_a_missing_folder_stops_at_once(workdir, capsys):
+    assert cli.main(["--replay", str(workdir / "nowhere")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_a_replay_publishes_to_its_own_folder(workdir):
+    assert cli.main(["--replay", str(FIXTURES / "snapshots")]) == 0
+    assert (workdir / "outputs/replay/datapackage.json").is_file()
+    assert not (workdir / "outputs/datapackage.json").exists()
+    assert not (workdir / "snapshots").exists()
+    assert Path(workdir / "outputs/replay/.replay-state").is_dir()
