@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -119,7 +120,7 @@ def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[
     city, state = locate([_joined(fields.get("location", [])), listing_label, title])
     contact_items = fields.get("contact", [])
     names = [org["name"] for org in organizations]
-    emails = organizational_emails(contact_items, names)
+    emails = organizational_emails(contact_items, names, [title, listing_label])
     phone = next(iter(contact_phones(contact_items)), None)
     shared = {
         "partnership": partnership_key(url),
@@ -196,7 +197,9 @@ def locate(candidates: Iterable[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def organizational_emails(items: Iterable[Tag], organizations: list[str]) -> list[str]:
+def organizational_emails(
+    items: Iterable[Tag], organizations: list[str], partnership: Iterable[str] = ()
+) -> list[str]:
     """Contact emails that are organization or role mailboxes (askd3@, info@, bnia-jfi@).
 
     A mailbox that looks personal (jdoe@, jane.doe@) is dropped: we publish how to reach an
@@ -211,7 +214,8 @@ def organizational_emails(items: Iterable[Tag], organizations: list[str]) -> lis
         for text in texts:
             for email in _EMAIL.findall(text):
                 email = email.lower()
-                if email not in found and _is_organizational(email, initials):
+                if email not in found and _is_organizational(
+                        email, initials, [*organizations, *(p for p in partnership if p)]):
                     found.append(email)
     return found
 
@@ -316,12 +320,54 @@ def _same_domain(website: str | None, email: str) -> bool:
     return host == domain or host.endswith("." + domain) or domain.endswith("." + host)
 
 
-def _is_organizational(email: str, initials: set[str]) -> bool:
+def _is_organizational(email: str, initials: set[str], names: Iterable[str] = ()) -> bool:
+    """Whole parts of the local part decide, never a word inside a name: 'info@', 'ex-data@',
+    'askd3@' (a role word plus a short code) and 'bnia-jfi@' (the initials) are mailboxes;
+    'ismail.khan@' and 'jaskowski@' are people."""
     local = email.split("@", 1)[0]
     compact = re.sub(r"[^a-z0-9]", "", local)
-    if any(word in local for word in _ROLE_MAILBOXES):
+    for part in re.split(r"[._+-]+", local):
+        if any(part == word or (part.startswith(word) and len(part) - len(word) <= 3)
+               for word in _ROLE_MAILBOXES):
+            return True
+        if _made_of_words(part):  # 'neighborhoodinfodc': neighborhood + info + dc
+            return True
+    if any(compact == re.sub(r"[^a-z0-9]", "", name.lower()) for name in names):
         return True
     return any(len(i) >= 2 and compact.startswith(i) for i in initials)
+
+
+# Words an organization's mailbox is made of (with the role words and state codes).
+_ORGANIZATION_WORDS = frozenset({
+    "neighborhood", "neighborhoods", "indicators", "community", "research", "center", "centre",
+    "institute", "urban", "city", "county", "metro", "regional", "policy", "analytics",
+    "program", "project", "partnership", "alliance", "council", "civic", "open", "stats",
+})
+
+
+def _made_of_words(part: str) -> bool:
+    """True when ``part`` splits wholly into organization words, state codes and role words,
+    with at least one role word: a compound mailbox, not a person's name."""
+    def is_word(piece: str) -> bool:
+        return (piece in _ORGANIZATION_WORDS or piece in _ROLE_MAILBOXES
+                or (len(piece) == 2 and usps_code(piece) is not None))
+
+    @cache
+    def split(start: int) -> tuple[bool, bool] | None:  # (splits, has a role word)
+        if start == len(part):
+            return (True, False)
+        best = None
+        for end in range(start + 2, len(part) + 1):
+            piece = part[start:end]
+            if is_word(piece) and (rest := split(end)):
+                has_role = rest[1] or piece in _ROLE_MAILBOXES
+                best = (True, has_role)
+                if has_role:
+                    break
+        return best
+
+    result = split(0) if 4 <= len(part) <= 40 else None
+    return bool(result and result[1])
 
 
 def _initials(name: str) -> str:

@@ -16,13 +16,26 @@ _US_NAMES = {"us", "usa", "u.s.", "u.s.a.", "united states", "united states of a
 _ALIASES = {"uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "great britain": "GB"}
 
 
+@lru_cache(maxsize=1)
+def _state_names() -> dict[str, str]:
+    """Exact names, USPS codes and FIPS codes of states and territories -> USPS code."""
+    names: dict[str, str] = {}
+    for state in [*us.states.STATES_AND_TERRITORIES, us.states.DC]:
+        for key in (state.name, state.abbr, state.fips):
+            names[key.lower()] = state.abbr
+    names.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
+    return names
+
+
 @lru_cache(maxsize=2048)
 def usps_code(text: str | None) -> str | None:
-    """'New York', 'ny', 'Puerto Rico' -> 'NY', 'NY', 'PR'; anything else -> None."""
+    """'New York', 'ny', 'Puerto Rico', '72' -> 'NY', 'NY', 'PR', 'PR'; anything else -> None.
+
+    Exact names, codes and FIPS only: ``us.states.lookup`` matches by sound, which turns
+    'Taxes' into Texas."""
     if not text or not text.strip():
         return None
-    state = us.states.lookup(text.strip())
-    return state.abbr if state else None
+    return _state_names().get(" ".join(text.split()).lower())
 
 
 @lru_cache(maxsize=2048)

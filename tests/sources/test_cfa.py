@@ -108,6 +108,8 @@ def test_bad_input_raises_a_parse_error_naming_the_url(tmp_path, body, problem):
         ("Hampton Roads, VA (Region)", 36.847, -76.2852, ("VA", "US")),
         ("Kansas City, KS & MO", 39.103, -94.5833, ("KS", "US")),
         ("Stockholm, SE", 59.33, 18.07, (None, "SE")),  # a country code, not Sergipe (BR-SE)
+        ("Tbilisi, Georgia", 41.69, 44.80, (None, "GE")),  # the country, not the US state
+        ("Austin, Taxes", None, None, (None, None)),  # a typo is not Texas
     ],
 )
 def test_location_from_the_city_text_and_coordinates(city_text, latitude, longitude, expected):

@@ -241,3 +241,17 @@ def test_a_failed_listing_fails_the_fetch(tmp_path):
     with pytest.raises(FetchError) as error:
         fetch_into(tmp_path, {})
     assert error.value.url.endswith("/partners/profiles")
+
+
+@pytest.mark.parametrize("email, organizational", [
+    ("info@example.org", True),
+    ("ex-data@example.org", True),
+    ("askd3@datadrivendetroit.org", True),  # a role word and a short code
+    ("inquiries@example.org", True),
+    ("neighborhoodinfodc@urban.org", True),  # the organization's own name
+    ("ismail.khan@example.org", False),  # "mail" inside a name is not a mailbox
+    ("jaskowski@example.org", False),  # nor is "ask"
+    ("mailroom.jane@example.org", False),
+])
+def test_mailboxes_are_recognised_by_whole_parts_of_the_address(email, organizational):
+    assert nnip._is_organizational(email, {"ed"}, ["NeighborhoodInfo DC"]) is organizational

@@ -6,8 +6,11 @@ from sources import places
 
 
 @pytest.mark.parametrize("text, code", [("New York", "NY"), ("ny", "NY"), ("Puerto Rico", "PR"),
-                                        ("Guam", "GU"), ("Ontario", None), ("", None)])
+                                        ("Guam", "GU"), ("Ontario", None), ("", None),
+                                        ("Taxes", None), ("Tbilisi", None), ("72", "PR"),
+                                        ("District of Columbia", "DC")])
 def test_usps_codes(text, code):
+    """Exact names, codes and FIPS only: nothing that merely sounds like a state."""
     assert places.usps_code(text) == code
 
 
