@@ -166,8 +166,7 @@ def read_region(
         for position, fields in _wanted(reader, index, len(header), codes):
             try:
                 if len(fields) != len(header):
-                    raise RecordProblem("record", f"{len(fields)} fields, expected "
-                                        f"{len(header)} (an unquoted comma?)")
+                    raise RecordProblem("record", _malformed(fields, len(header)))
                 row = foundation_row({c: fields[i].strip() for c, i in index.items()})
             except RecordProblem as problem:
                 ein = fields[index["EIN"]].strip() if len(fields) > index["EIN"] else ""
@@ -181,6 +180,14 @@ def read_region(
         raise ParseError(NAME, page.url, f"unreadable CSV near line {reader.line_num} "
                          f"({error})", "a comma-separated file with quoted fields") from error
     return rows, rejected
+
+
+def _malformed(fields: list[str], width: int) -> str:
+    lines = sum(field.count("\n") for field in fields)
+    if lines:
+        return (f"{len(fields)} fields, expected {width}: an unclosed quote ran this record "
+                f"over {lines + 1} lines, so the rows inside it are lost too")
+    return f"{len(fields)} fields, expected {width} (an unquoted comma?)"
 
 
 def header_index(header: list[str], url: str) -> dict[str, int]:
@@ -198,11 +205,15 @@ def _wanted(
 ) -> Iterator[tuple[int, list[str]]]:
     """(position, fields) of the rows that may be in scope; the hot loop over ~1.9 M rows."""
     ntee = index["NTEE_CD"]
+    # A malformed row's columns cannot be trusted: it may be in scope when a wanted code appears
+    # anywhere in it (also inside a field that an unclosed quote ran over several lines).
+    anywhere = re.compile("|".join(rf"(?<![A-Z0-9]){re.escape(c)}(?![A-Z0-9])" for c in codes),
+                          re.IGNORECASE)
     for position, fields in enumerate(reader):
         if len(fields) == width:
             if fields[ntee].strip().upper() in codes:
                 yield position, fields
-        elif any(field.strip().upper() in codes for field in fields):
+        elif codes and anywhere.search(",".join(fields)):
             yield position, fields
 
 
@@ -315,11 +326,16 @@ class _HashingReader(io.RawIOBase):
 @contextmanager
 def verified_text(snapshot: Snapshot, page: Page) -> Iterator[TextIO]:
     """The archived body of ``page`` as a text stream (UTF-8, undecodable bytes replaced), read
-    in 1 MiB chunks. Leaving the block reads the rest and checks the sha256 as
-    ``Snapshot.body`` does: a body that does not match raises SnapshotError, and that wins
-    over a ParseError (a damaged archive is not a layout change)."""
+    in 1 MiB chunks. Leaving the block reads the rest and checks size and sha256 as
+    ``Snapshot.body`` does: a missing or damaged body raises SnapshotError, which wins over a
+    ParseError (a damaged archive is not a layout change)."""
     path = snapshot.folder / page.path
-    with path.open("rb", buffering=0) as raw:
+    try:
+        opened = path.open("rb", buffering=0)
+    except OSError as error:
+        raise SnapshotError(f"{path}: body file missing or unreadable "
+                            f"({error.strerror or error}); the manifest lists it") from error
+    with opened as raw:
         hashing = _HashingReader(raw)  # type: ignore[arg-type]
         text = io.TextIOWrapper(io.BufferedReader(hashing, _CHUNK), encoding="utf-8-sig",
                                 errors="replace", newline="")
@@ -335,8 +351,11 @@ def _verify(hashing: _HashingReader, page: Page, path: Any) -> None:
     buffer = bytearray(_CHUNK)
     while hashing.readinto(buffer):
         pass
+    if hashing.size != page.size:
+        raise SnapshotError(f"{path}: body is {hashing.size:,} bytes, the manifest says "
+                            f"{page.size:,} (truncated or changed)")
     if hashing.digest.hexdigest() != page.sha256:
-        raise SnapshotError(f"{path}: body does not match its sha256")
+        raise SnapshotError(f"{path}: body does not match its sha256 in the manifest")
 
 
 # --- listings ---------------------------------------------------------------------------------
@@ -345,7 +364,7 @@ _SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "de", "del", "for"
                           "of", "on", "or", "the", "to", "y"})
 _ACRONYMS = frozenset({"II", "III", "IV", "USA", "US", "YMCA", "YWCA", "NE", "NW", "SE", "SW",
                        "LLC", "DC", "PTA", "PTO", "CDC", "VFW", "NAACP"})
-_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9']*")
 
 
 def readable(text: str | None) -> str | None:
