@@ -1,6 +1,6 @@
 """Every source the pipeline knows. Adding a source is one line here."""
 
-from sources import cfa, eventbrite, meetup, meetup_search, nnip, sdc
+from sources import cfa, eventbrite, irs_bmf, meetup, meetup_search, nnip, sdc
 from sources.base import Source
 
 # Order matters: the first listing of an organization anchors its id and fills its columns,
@@ -12,6 +12,7 @@ SOURCES: tuple[Source, ...] = (
     meetup.SOURCE,
     meetup_search.SOURCE,
     eventbrite.SOURCE,
+    irs_bmf.SOURCE,
 )
 
 
