@@ -146,34 +146,6 @@ def locate(intermediaries: pd.DataFrame) -> pd.DataFrame:
     return located
 
 
-ACTIVITY_RANK = {"active": 0, "dormant": 1, "unknown": 2, "gone": 3}
-
-
-def attach_activity(
-    intermediaries: pd.DataFrame, source_records: pd.DataFrame, signals: Sequence[pd.DataFrame]
-) -> pd.DataFrame:
-    """The best activity signal of each organization's listings (active > dormant > unknown >
-    gone), its latest past and next upcoming event; 'unknown' where no source gives a signal."""
-    frames = [f for f in signals if f is not None and len(f)]
-    result = intermediaries.copy()
-    if frames:
-        ids = source_records.set_index("record_id")["intermediary_id"]
-        signal = pd.concat([f.astype(object) for f in frames], ignore_index=True)
-        signal["intermediary_id"] = signal["record_id"].map(ids)
-        signal = signal.dropna(subset=["intermediary_id"])
-        signal["rank"] = signal["activity"].map(ACTIVITY_RANK)
-        best = signal.sort_values("rank").groupby("intermediary_id").agg(
-            activity=("activity", "first"),
-            last_event_date=("last_event_date", "max"),
-            next_event_date=("next_event_date", "min"),
-            activity_as_of=("activity_as_of", "max"),
-        )
-        indexed = result.astype({c: object for c in best.columns}).set_index("intermediary_id")
-        indexed.update(best)
-        result = indexed.reset_index()[list(INTERMEDIARIES.columns)]
-    return pandera_schema(INTERMEDIARIES).validate(result)
-
-
 def link_events(events: Sequence[pd.DataFrame], source_records: pd.DataFrame) -> pd.DataFrame:
     """Events from every source, each given the intermediary of the listing it belongs to."""
     frames = [f.astype(object) for f in events if f is not None and len(f)]

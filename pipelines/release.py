@@ -21,8 +21,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.activity import attach_activity
 from pipelines.collect import SourceRecords
-from pipelines.merge import attach_activity, link_events, merge, source_status
+from pipelines.merge import link_events, merge, source_status
 from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.rejected import REJECTED_RECORDS
 from schemas.table import Table, duckdb_ddl, published, table_schema

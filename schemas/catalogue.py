@@ -144,8 +144,14 @@ define(
           "past event in its calendar.", pattern=ISO_DATE),
     Field("next_event_date", "string", "Start date (UTC, YYYY-MM-DD) of the group's next "
           "upcoming event in its calendar.", pattern=ISO_DATE),
-    Field("event_status", "string", "The event's status as the source gives it (Meetup "
+    Field("event_status", "string", "The event's status in one vocabulary for every source: "
+          "scheduled (Meetup CONFIRMED, Eventbrite live), tentative, started, completed "
+          "(Eventbrite ended/completed), cancelled (CANCELLED, canceled), draft.",
+          enum=("scheduled", "tentative", "started", "completed", "cancelled", "draft")),
+    Field("source_event_status", "string", "The event's status as the source gives it (Meetup "
           "iCalendar: CONFIRMED, TENTATIVE, CANCELLED; Eventbrite: live, started, ended, "
           "completed, canceled, draft)."),
-    Field("online_event", "boolean", "True when the event is online only."),
+    Field("online_event", "boolean", "True when the event is online only, false when it has "
+          "a venue; empty when the source does not say (a Meetup calendar entry without "
+          "LOCATION)."),
 )

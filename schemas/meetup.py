@@ -60,7 +60,8 @@ MEETUP_EVENTS = Table(
     name="meetup_events",
     description="Events listed in the public iCalendar feeds of known Meetup groups.",
     columns=("event_id", "group_record_id", "urlname", "event_title", "starts_at", "ends_at",
-             "event_status", "venue_name", "city", "state", "latitude", "longitude", "event_url",
+             "event_status", "source_event_status", "online_event", "venue_name", "city",
+             "state", "latitude", "longitude", "event_url",
              "source_url", "retrieved_at"),
     primary_key=("event_id",),
     foreign_keys=(("group_record_id", "meetup_groups", "record_id"),),
@@ -70,8 +71,9 @@ MEETUP_ACTIVITY = Table(
     name="meetup_activity",
     description="How alive each known Meetup group looks, from the events in its calendar; "
     "linked to its Meetup listing (group_record_id) and to its brigade (cfa_record_id).",
-    columns=("urlname", "group_record_id", "cfa_record_id", "activity", "activity_as_of",
-             "last_event_date", "next_event_date", "source_url", "retrieved_at"),
+    columns=("urlname", "group_record_id", "cfa_record_id", "activity", "activity_reason",
+             "activity_as_of", "last_event_date", "next_event_date", "source_url",
+             "retrieved_at"),
     primary_key=("urlname",),
     foreign_keys=(("urlname", "meetup_feeds", "urlname"),),
     optional=("group_record_id",),  # a gone or unreachable group has no Meetup listing
@@ -100,7 +102,8 @@ EVENTBRITE_EVENTS = Table(
     name="eventbrite_events",
     description="Events of the Eventbrite organizations the user configured.",
     columns=("event_id", "eventbrite_organization_id", "event_title", "starts_at", "ends_at",
-             "event_status", "online_event", "venue_name", "city", "state", "event_url",
+             "event_status", "source_event_status", "online_event", "venue_name", "city",
+             "state", "event_url",
              "source_url", "retrieved_at"),
     primary_key=("event_id",),
 )

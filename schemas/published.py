@@ -9,8 +9,8 @@ INTERMEDIARIES = Table(
     name="intermediaries",
     description="One row per organization a community can call on to find and use local data.",
     columns=("intermediary_id", "name", "kind", "role", "website", "events_url", *LOCATION,
-             "location_precision", "sources", "activity", "last_event_date", "next_event_date",
-             "activity_as_of", "source_url", "retrieved_at"),
+             "location_precision", "sources", "activity", "activity_reason", "last_event_date",
+             "next_event_date", "activity_as_of", "source_url", "retrieved_at"),
     primary_key=("intermediary_id",),
     optional=("role", "activity_as_of"),
 )

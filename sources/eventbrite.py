@@ -29,6 +29,7 @@ from schemas.table import pandera_schema
 from sources.base import Recorder, Source
 from sources.credentials import bearer, redact, redact_bytes, token_from_env
 from sources.errors import FetchError, ParseError, SourceSkipped
+from sources.event_status import event_status
 from sources.places import usps_code
 from sources.snapshot import Page, Snapshot
 
@@ -222,7 +223,8 @@ def parse_event(event: Mapping[str, Any], organization: str) -> dict[str, Any]:
         "event_title": str((event.get("name") or {}).get("text") or "").strip(),
         "starts_at": _utc((event.get("start") or {}).get("utc")),
         "ends_at": _utc((event.get("end") or {}).get("utc")),
-        "event_status": event.get("status"),
+        "event_status": event_status(event.get("status")),
+        "source_event_status": event.get("status") or None,
         "online_event": bool(event.get("online_event")),
         "venue_name": venue.get("name"),
         "city": address.get("city") or None,

@@ -37,6 +37,7 @@ from schemas.meetup import MEETUP_ACTIVITY, MEETUP_EVENTS, MEETUP_FEEDS, MEETUP_
 from schemas.table import pandera_schema
 from sources.base import Recorder, SideTable, Source
 from sources.errors import FetchError, ParseError, SourceSkipped
+from sources.event_status import event_status
 from sources.places import usps_code
 from sources.snapshot import Snapshot, SnapshotWriter, load_snapshot, utc_now
 
@@ -238,7 +239,9 @@ def parse_event(event: Any) -> dict[str, Any] | None:
         "event_title": str(event.get("SUMMARY") or "").strip(),
         "starts_at": starts_at,
         "ends_at": _utc(event.decoded("DTEND", None)),
-        "event_status": str(event.get("STATUS") or "").strip().upper() or None,
+        "event_status": event_status(event.get("STATUS")),
+        "source_event_status": str(event.get("STATUS") or "").strip().upper() or None,
+        "online_event": _online(venue, city),
         "venue_name": venue,
         "city": city,
         "state": state,
@@ -265,6 +268,14 @@ def parse_location(text: str) -> tuple[str | None, str | None, str | None]:
         token = parts[-1].split()[0]
         state = usps_code(token) if len(token) == 2 and token.isalpha() else None
     return match["venue"].strip() or None, city, state
+
+
+def _online(venue: str | None, city: str | None) -> bool | None:
+    """Meetup writes LOCATION 'Online event' for online events; a venue or city means it is
+    held somewhere; no LOCATION says nothing."""
+    if venue is None and city is None:
+        return None
+    return (venue or "").strip().lower() in ("online event", "online")
 
 
 def _utc(value: object) -> str | None:
@@ -401,7 +412,7 @@ def activity(feeds: pd.DataFrame, events: pd.DataFrame, today: date) -> pd.DataF
     Cancelled events do not count. Meetup feeds list mostly upcoming events, so 'dormant' means
     nothing is scheduled and nothing recent is listed.
     """
-    held = events[events["event_status"].fillna("") != "CANCELLED"]
+    held = events[events["event_status"].fillna("") != "cancelled"]
     days: dict[str, list[date]] = {}
     for urlname, starts_at in zip(held["urlname"], held["starts_at"], strict=True):
         days.setdefault(urlname, []).append(date.fromisoformat(str(starts_at)[:10]))
@@ -417,6 +428,7 @@ def activity(feeds: pd.DataFrame, events: pd.DataFrame, today: date) -> pd.DataF
             "group_record_id": f"meetup:{feed['urlname']}" if listed else None,
             "cfa_record_id": feed["cfa_record_id"],
             "activity": _signal(feed["feed_status"], last, upcoming, year_before),
+            "activity_reason": _reason(feed, last, upcoming, year_before),
             "activity_as_of": today.isoformat(),
             "last_event_date": last.isoformat() if last else None,
             "next_event_date": upcoming.isoformat() if upcoming else None,
@@ -434,7 +446,28 @@ def _signal(feed_status: str, last: date | None, upcoming: date | None, year_bef
         return "unknown"
     if upcoming is not None or (last is not None and last >= year_before):
         return "active"
+    if last is None:  # an empty calendar proves nothing: feeds list mostly upcoming events
+        return "unknown"
     return "dormant"
+
+
+def _reason(feed: Mapping[str, Any], last: date | None, upcoming: date | None,
+            year_before: date) -> str:
+    """Why the group's signal is what it is, naming the group."""
+    group = f"Meetup group {feed['urlname']}"
+    status = feed["feed_status"]
+    if status == "gone":
+        return f"{group} answers 404/410 (gone)"
+    if status != "ok":
+        problem = feed.get("feed_problem")
+        return f"{group}: its calendar could not be read" + (f" ({problem})" if problem else "")
+    if upcoming is not None:
+        return f"next event {upcoming.isoformat()} ({group})"
+    if last is not None and last >= year_before:
+        return f"an event on {last.isoformat()}, within 12 months ({group})"
+    if last is None:
+        return f"{group}: its calendar lists no events, past or upcoming"
+    return f"last event {last.isoformat()}, nothing scheduled ({group})"
 
 
 def _year_before(day: date) -> date:
@@ -452,7 +485,8 @@ def snapshot_day(snapshot: Snapshot) -> date:
 def listing_activity(snapshot: Snapshot) -> pd.DataFrame:
     """The activity signal per listing it describes: the group's own and its brigade's."""
     signal = activity(parse_feeds(snapshot), parse_events(snapshot), snapshot_day(snapshot))
-    columns = ["activity", "activity_as_of", "last_event_date", "next_event_date"]
+    columns = ["activity", "activity_as_of", "last_event_date", "next_event_date",
+               "activity_reason"]
     by_record = [signal[[key, *columns]].rename(columns={key: "record_id"})
                  for key in ("group_record_id", "cfa_record_id")]
     return pd.concat(by_record, ignore_index=True).dropna(subset=["record_id"])
@@ -461,7 +495,7 @@ def listing_activity(snapshot: Snapshot) -> pd.DataFrame:
 def shared_events(snapshot: Snapshot) -> pd.DataFrame:
     """Events for the shared events table, each with the group listing it belongs to."""
     events = parse_events(snapshot)
-    return events.assign(record_id=events["group_record_id"], source="meetup", online_event=None)
+    return events.assign(record_id=events["group_record_id"], source="meetup")
 
 
 SOURCE = Source(

@@ -83,9 +83,10 @@ def test_events_become_rows_with_utc_times_and_venue_places(tmp_path, monkeypatc
                "event_status", "online_event", "venue_name", "city", "state"]
     assert open_data_day[columns].tolist() == [
         ORGANIZATION, "Open Data Day Kansas City 2027", "2027-03-06T15:00:00Z",
-        "2027-03-06T22:00:00Z", "live", False, "Civic Data Hub", "Kansas City", "MO"]
+        "2027-03-06T22:00:00Z", "scheduled", False, "Civic Data Hub", "Kansas City", "MO"]
     online = events.loc["eventbrite:889900112233"]
-    assert (online["online_event"], online["event_status"]) == (True, "canceled")
+    assert (online["online_event"], online["event_status"]) == (True, "cancelled")
+    assert online["source_event_status"] == "canceled"
     assert online.isna()["city"]
 
 

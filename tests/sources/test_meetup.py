@@ -153,7 +153,9 @@ def test_a_feed_gives_the_group_name_and_its_events_in_utc():
         "event_title": "Civic Hack Night: November",
         "starts_at": "2026-11-11T01:00:00Z",  # 6 pm in Albuquerque
         "ends_at": "2026-11-11T03:00:00Z",
-        "event_status": "CONFIRMED",
+        "event_status": "scheduled",  # one vocabulary for every source
+        "source_event_status": "CONFIRMED",
+        "online_event": False,  # it has a venue
         "venue_name": "Innovate ABQ, Suite 200",
         "city": "Albuquerque",
         "state": "NM",
@@ -283,7 +285,7 @@ def test_activity_from_the_events_in_each_calendar(feeds, events):
     assert signal["activity"].to_dict() == {
         "code-for-abq": "active",  # events coming up
         "code-for-anchorage": "dormant",  # last event in June 2025
-        "betanyc": "dormant",  # an empty calendar
+        "betanyc": "unknown",  # an empty calendar proves nothing: feeds list upcoming events
         "code-for-asheville": "gone",
         "codeforatlanta": "unknown",  # its feed failed
         "open-data-abq": "gone",
@@ -292,6 +294,17 @@ def test_activity_from_the_events_in_each_calendar(feeds, events):
     assert (abq["last_event_date"], abq["next_event_date"]) == ("2026-10-14", "2026-11-11")
     assert signal.loc["code-for-anchorage", "last_event_date"] == "2025-06-11"
     assert set(signal["activity_as_of"]) == {"2026-11-01"}
+    assert signal["activity_reason"].to_dict() == {
+        "code-for-abq": "next event 2026-11-11 (Meetup group code-for-abq)",
+        "code-for-anchorage": "last event 2025-06-11, nothing scheduled "
+                              "(Meetup group code-for-anchorage)",
+        "betanyc": "Meetup group betanyc: its calendar lists no events, past or upcoming",
+        "code-for-asheville": "Meetup group code-for-asheville answers 404/410 (gone)",
+        "codeforatlanta": signal.loc["codeforatlanta", "activity_reason"],
+        "open-data-abq": "Meetup group open-data-abq answers 404/410 (gone)",
+    }
+    assert signal.loc["codeforatlanta", "activity_reason"].startswith(
+        "Meetup group codeforatlanta: its calendar could not be read")
     # linked both ways: to the Meetup listing when there is one, and to the brigade
     assert signal.loc["code-for-abq", "group_record_id"] == "meetup:code-for-abq"
     assert pd.isna(signal.loc["code-for-asheville", "group_record_id"])
