@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"intermediaries-refresh: {error}", file=sys.stderr)
         return 2
+    for note in PipelineSettings.unknown_variables():
+        print(f"intermediaries-refresh: warning: {note}", file=sys.stderr)
     import dagster as dg
 
     from pipelines.definitions import build_defs

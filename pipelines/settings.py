@@ -11,6 +11,7 @@ and never prunes or writes the live ``snapshots/``: samples never touch live sta
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -130,6 +131,26 @@ class PipelineSettings(dg.ConfigurableResource):
             raise SettingsError(reader.problems)
         return cls(**values)
 
+    @classmethod
+    def known_variables(cls) -> set[str]:
+        """Every ``INTERMEDIARIES_*`` variable the pipeline reads (README documents each)."""
+        reader = _Reader({})
+        cls.from_env(_Recording(reader.seen))
+        return reader.seen | set(_SOURCE_VARIABLES())
+
+    @classmethod
+    def unknown_variables(cls, environ: Mapping[str, str] | None = None) -> list[str]:
+        """Set ``INTERMEDIARIES_*`` variables that nothing reads (a typo is silently ignored
+        otherwise), each with the closest known name."""
+        env = os.environ if environ is None else environ
+        known = cls.known_variables()
+        notes = []
+        for name in sorted(n for n in env if n.startswith(ENV_PREFIX) and n not in known):
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            notes.append(f"{name} is not a setting" + (f" (did you mean {close[0]}?)"
+                                                        if close else ""))
+        return notes
+
     def url_for(self, source: Source) -> str:
         """Dagster config first, then the source's environment variable, then the live URL."""
         return (
@@ -183,12 +204,33 @@ class PipelineSettings(dg.ConfigurableResource):
         return self.outputs / REPLAY_STATE if self.replaying else self.snapshots
 
 
+def _SOURCE_VARIABLES() -> tuple[str, ...]:  # noqa: N802 (read by source modules)
+    from sources import eventbrite, meetup, meetup_search
+
+    return (eventbrite.TOKEN_VARIABLE, eventbrite.ORGS_VARIABLE, meetup.GROUPS_FILE_VARIABLE,
+            meetup_search.TOKEN_VARIABLE, meetup_search.KEYWORDS_VARIABLE,
+            meetup_search.METROS_VARIABLE)
+
+
+class _Recording(dict):
+    """An empty environment that records which names are asked for."""
+
+    def __init__(self, seen: set[str]) -> None:
+        super().__init__()
+        self.seen = seen
+
+    def get(self, key, default=None):  # noqa: ANN001, ANN201
+        self.seen.add(key)
+        return default
+
+
 class _Reader:
     """Parses environment values, collecting one line per bad value."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
         self.problems: list[str] = []
+        self.seen: set[str] = set()
 
     def _raw(self, name: str) -> str | None:
         value = self.env.get(ENV_PREFIX + name)
