@@ -3,20 +3,24 @@
 The site is Drupal: a profile shows the metro as its title and labelled fields (Organization,
 Location, NNIP Partner Since, Contact, ...) above a body text. A joint partnership lists two or
 more organizations in one profile; each becomes a row sharing the profile's ``partnership`` key.
-Pages are read by meaning (field labels, link targets), never by position, so a re-themed site
-keeps parsing, and a profile that names no organization fails loudly.
+Pages are read by meaning (a label's text and what follows it, link targets), never by position
+or class names, so Drupal 7 (``field-label``) and Drupal 8+ (``field__label``) pages, definition
+lists, tables and bold labels all parse alike, and a profile that names no organization fails
+loudly.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pandas as pd
 from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString, PageElement, PreformattedString
 
 from schemas.nnip import NNIP_PARTNERS
 from schemas.table import pandera_schema
@@ -36,6 +40,15 @@ _ROLE_MAILBOXES = ("info", "contact", "hello", "help", "ask", "data", "office", 
                    "general", "team", "inquir", "question", "support", "mail", "nnip")
 _MINOR_WORDS = {"the", "of", "and", "for", "at", "in", "on", "a", "an"}
 _DESCRIPTION_LIMIT = 600
+_PROSE_WORDS = 5  # a description paragraph has at least this many words
+_LABEL_LIMIT = 40  # characters: a label is short ('NNIP Partner Since:')
+_LABEL_NODES = 12  # a label element holds only a few nodes
+_INLINE = frozenset({"span", "strong", "b", "em", "i", "label", "small", "abbr", "font", "u",
+                     "sup", "sub", "mark"})
+_ITEM_TAGS = frozenset({"div", "li", "p", "dd", "section", "ul", "ol"})
+_NOT_CONTENT = frozenset({"script", "style", "noscript", "template", "nav", "aside", "footer",
+                          "header", "form", "button", "select", "svg", "iframe"})
+_HEADINGS_NOT_LABELS = frozenset({"h1", "title"})  # the page title is the metro, not a label
 
 
 # --- fetch ------------------------------------------------------------------------------------
@@ -108,7 +121,8 @@ def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[
     """
     soup = BeautifulSoup(html, "lxml")
     main = main_content(soup)
-    fields = labelled_fields(main)
+    found = read_fields(main)
+    fields = found.fields
     organizations = [_organization(item, url) for item in fields.get("organization", [])]
     organizations = [org for org in organizations if org["name"]]
     if not organizations:
@@ -127,7 +141,7 @@ def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[
         "kind": "nnip_partner",
         "city": city,
         "state": state,
-        "description": _description(main, fields),
+        "description": _description(found),
         "year_joined": _year(fields.get("year", [])),
         "contact_phone": phone,
     }
@@ -139,27 +153,57 @@ def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[
 
 
 def labelled_fields(root: Tag) -> dict[str, list[Tag]]:
-    """Value elements under ``root`` grouped by what their label means.
+    """Value elements under ``root`` grouped by what their label means (see ``read_fields``)."""
+    return read_fields(root).fields
 
-    Reads Drupal fields (``.field-label`` beside ``.field-item``s) and definition lists
-    (``dt``/``dd``). Labels are matched by meaning: "Organization(s):", "Partner Organizations"
-    and "Organization" all mean ``organization``.
+
+@dataclass
+class ProfileFields:
+    """What a profile's structure gives: labelled values by meaning, and the prose paragraphs
+    (in page order) that belong to no label."""
+
+    fields: dict[str, list[Tag]] = field(default_factory=dict)
+    prose: list[Tag] = field(default_factory=list)
+
+
+def read_fields(root: Tag) -> ProfileFields:
+    """Read a profile by its labels' text and the document's structure, not by class names.
+
+    A label is a small element holding only text (no link, no block): 'Website:',
+    'Organization', 'NNIP Partner Since'. Its value is what follows it: for a block label (a
+    ``div``, ``dt``, ``th``, heading) the next element sibling plus any siblings of the same kind
+    right after it (more ``dd``s, more ``field__item``s); for an inline label (``<strong>Website:
+    </strong> <a ...>``) the rest of its line. A value that only wraps items (``field-items`` >
+    ``field-item``s, a list) gives one value per item. So Drupal 7 (``field-label`` /
+    ``field-item``), Drupal 8+ (``field__label`` / ``field__item``), definition lists and bold
+    labels all read the same. Labels are matched by meaning: "Organization(s):", "Partner
+    Organizations" and "Organization" all mean ``organization``.
     """
-    fields: dict[str, list[Tag]] = {}
-    for label in root.select(".field-label"):
-        field = label.find_parent(class_="field") or label.parent
-        items = field.select(".field-item") if field else []
-        if not items and label.find_next_sibling():
-            items = [label.find_next_sibling()]
-        _add(fields, label, items)
-    for term in root.find_all("dt"):
-        values = []
-        for sibling in term.find_next_siblings():
-            if sibling.name != "dd":
-                break
-            values.append(sibling)
-        _add(fields, term, values)
-    return fields
+    found = ProfileFields()
+    claimed: set[int] = set()  # value elements already read: never searched for labels
+    labelled: set[int] = set()  # paragraphs holding a label
+    prose: list[Tag] = []
+    stack: list[Tag] = [c for c in reversed(root.contents) if isinstance(c, Tag)]
+    while stack:  # iterative, so a deeply nested page cannot exhaust the call stack
+        node = stack.pop()
+        if id(node) in claimed or node.name in _NOT_CONTENT:
+            continue
+        meaning = _label_meaning_of(node)
+        if meaning is not None:
+            values = _values_after(node)
+            # a value's children too: an inline label's rest of line was moved into a new span
+            claimed.update(id(t) for v in values for t in (v, *v.find_all(True, recursive=False)))
+            found.fields.setdefault(meaning, []).extend(
+                item for value in values for item in _items(value))
+            paragraph = node.find_parent("p")
+            if paragraph is not None:
+                labelled.add(id(paragraph))
+            continue
+        if node.name == "p":
+            prose.append(node)
+        stack.extend(c for c in reversed(node.contents) if isinstance(c, Tag))
+    found.prose = [p for p in prose if id(p) not in labelled]  # 'Website: …' lines are not prose
+    return found
 
 
 def label_meaning(label: str) -> str | None:
@@ -262,6 +306,104 @@ def _add(fields: dict[str, list[Tag]], label: Tag, items: list[Tag]) -> None:
         fields.setdefault(meaning, []).extend(items)
 
 
+def _label_meaning_of(node: Tag) -> str | None:
+    """What ``node`` labels, when it is a label: short text only, nothing after a colon."""
+    if node.name == "a" or node.name in _HEADINGS_NOT_LABELS:
+        return None
+    text = _label_text(node)
+    if text is None:
+        return None
+    head, colon, rest = text.partition(":")
+    if colon and rest.strip(" \u00a0"):
+        return None  # 'Location: Baltimore' is a labelled line, its label is inside it
+    return label_meaning(text)
+
+
+def _label_text(node: Tag) -> str | None:
+    """The text of a label-shaped element (only text and inline markup, no link, short), or
+    None. Bounded: a big container is rejected after a few nodes, whatever its size."""
+    pieces: list[str] = []
+    size = 0
+    for count, descendant in enumerate(node.descendants):
+        if count > _LABEL_NODES:
+            return None
+        if isinstance(descendant, Tag):
+            if descendant.name not in _INLINE:
+                return None
+        elif isinstance(descendant, NavigableString) and not isinstance(
+                descendant, PreformattedString):
+            pieces.append(str(descendant))
+            size += len(descendant)
+            if size > 4 * _LABEL_LIMIT:
+                return None
+    text = " ".join(" ".join(pieces).replace("\u00a0", " ").split())
+    return text if 0 < len(text) <= _LABEL_LIMIT else None
+
+
+def _values_after(label: Tag) -> list[Tag]:
+    """The value elements a label introduces (see ``read_fields``)."""
+    if label.name in _INLINE:
+        return _rest_of_line(label)
+    first = label.find_next_sibling()
+    if first is None or _looks_like_label(first):
+        return _rest_of_line(label)
+    values = [first]
+    for sibling in first.find_next_siblings():
+        if sibling.name != first.name or sibling.get("class") != first.get("class"):
+            break
+        if _looks_like_label(sibling):
+            break
+        values.append(sibling)
+    return values
+
+
+def _looks_like_label(node: Tag) -> bool:
+    """A label beyond doubt: label text ending with a colon ('Website:'). A value may name a
+    label word ('Organization for Open Data'), so without the colon it stays a value."""
+    return _label_meaning_of(node) is not None and (_label_text(node) or "").endswith(":")
+
+
+def _rest_of_line(label: Tag) -> list[Tag]:
+    """What follows an inline label up to a line break or the next label, gathered into one
+    ``span`` put in its place (so the value reads like any other value element)."""
+    parts: list[PageElement] = []
+    for sibling in label.next_siblings:
+        if isinstance(sibling, Tag) and (sibling.name == "br" or _looks_like_label(sibling)):
+            break
+        if isinstance(sibling, PreformattedString):
+            continue
+        parts.append(sibling)
+    if not any(isinstance(p, Tag) or p.strip(" \u00a0\n\t") for p in parts):
+        return []
+    value = Tag(name="span")
+    parts[0].insert_before(value)
+    for part in parts:
+        value.append(part.extract())
+    return [value]
+
+
+def _items(value: Tag) -> list[Tag]:
+    """One element per item of a value: a wrapper of items (``field-items``, ``field__items``,
+    a list) gives its items; a single wrapper is unwrapped; anything else is one item."""
+    while True:
+        if any(isinstance(c, NavigableString) and not isinstance(c, PreformattedString)
+               and c.strip() for c in value.contents):
+            return [value]  # text of its own: the value itself
+        children = [c for c in value.contents if isinstance(c, Tag)]
+        if not children or not all(c.name in _ITEM_TAGS for c in children):
+            return [value]
+        if len(children) == 1:
+            value = children[0]
+            continue
+        items: list[Tag] = []
+        for child in children:
+            if child.name in ("ul", "ol"):
+                items.extend(li for li in child.find_all("li", recursive=False))
+            else:
+                items.append(child)
+        return items
+
+
 def _organization(item: Tag, page_url: str) -> dict[str, str | None]:
     return {"name": tag_text(item) or None, "website": _first_link([item], page_url)}
 
@@ -279,14 +421,18 @@ def _first_link(items: Iterable[Tag], page_url: str) -> str | None:
     return None
 
 
-def _description(main: Tag, fields: Mapping[str, list[Tag]]) -> str | None:
-    """The first paragraph of the body (or of an 'About' field), trimmed to a sentence."""
-    containers = list(fields.get("description", [])) + main.select(".field-name-body")
-    for container in containers:
+def _description(found: ProfileFields) -> str | None:
+    """The first paragraph of an 'About' field, else the first prose paragraph of the page
+    (one of at least a few words, so a stray 'Share' line is not a description)."""
+    for container in found.fields.get("description", []):
         for paragraph in container.find_all("p") or [container]:
             text = tag_text(paragraph)
             if text:
                 return _shorten(text)
+    for paragraph in found.prose:
+        text = tag_text(paragraph)
+        if len(text.split()) >= _PROSE_WORDS:
+            return _shorten(text)
     return None
 
 

@@ -132,6 +132,53 @@ def test_contacts_are_organizational_never_a_person(partners):
     assert not partners.astype(str).apply(lambda c: c.str.contains("Gardere")).any().any()
 
 
+def test_drupal_7_and_drupal_8_markup_give_identical_records(tmp_path):
+    """The Drupal 8+ page (field__label / field__item / field--name-...) is the recorded Drupal 7
+    page with new class names and wrappers: the same facts must give the same rows."""
+    drupal7 = nnip.parse(recorded_snapshot(tmp_path / "d7"))
+    drupal8 = nnip.parse(recorded_snapshot(tmp_path / "d8", baltimore="profile_baltimore_d8.html"))
+    assert b"field-label" not in fixture("profile_baltimore_d8.html")
+    pd.testing.assert_frame_equal(drupal7, drupal8)
+    url = profile_url("baltimore")
+    assert nnip.parse_profile(fixture("profile_baltimore_d8.html"), url, "Baltimore, MD") == (
+        nnip.parse_profile(fixture("profile_baltimore.html"), url, "Baltimore, MD"))
+
+
+@pytest.mark.parametrize("markup", [
+    # a definition list
+    "<dl><dt>Organization</dt><dd><a href='https://hub.example.org/'>Example Data Hub</a></dd>"
+    "<dt>NNIP Partner Since</dt><dd>2004</dd><dt>Contact</dt><dd>info@hub.example.org</dd>"
+    "<dd>(555) 010-0199</dd><dt>Location</dt><dd>Boise, Idaho</dd></dl>",
+    # bold inline labels in one paragraph, lines broken by <br>
+    "<p><strong>Organization:</strong> <a href='https://hub.example.org/'>Example Data Hub</a>"
+    "<br><strong>NNIP Partner Since:</strong> 2004<br><b>Contact:</b> info@hub.example.org, "
+    "(555) 010-0199<br><strong>Location:</strong> Boise, Idaho</p>",
+    # a label/value table
+    "<table><tr><th>Organization</th><td><a href='https://hub.example.org/'>Example Data Hub</a>"
+    "</td></tr><tr><th>NNIP Partner Since</th><td>2004</td></tr><tr><th>Contact</th>"
+    "<td>info@hub.example.org<br>(555) 010-0199</td></tr><tr><th>Location</th>"
+    "<td>Boise, Idaho</td></tr></table>",
+    # headings as labels, paragraphs as values, no class names at all
+    "<h3>Organization</h3><p><a href='https://hub.example.org/'>Example Data Hub</a></p>"
+    "<h3>NNIP Partner Since</h3><p>2004</p><h3>Contact</h3><p>info@hub.example.org</p>"
+    "<p>(555) 010-0199</p><h3>Location</h3><p>Boise, Idaho</p>",
+])
+def test_labels_are_read_by_their_text_whatever_the_markup(markup):
+    page = f"<html><body><main><h1>Boise</h1>{markup}</main></body></html>"
+    [partner] = nnip.parse_profile(page, profile_url("boise"))
+    assert (partner["name"], partner["website"]) == ("Example Data Hub", "https://hub.example.org/")
+    assert (partner["city"], partner["state"], partner["year_joined"]) == ("Boise", "ID", 2004)
+    assert (partner["contact_email"], partner["contact_phone"]) == (
+        "info@hub.example.org", "555-010-0199")
+
+
+def test_a_value_naming_a_label_word_is_not_read_as_a_label():
+    page = ("<main><div><div>Organization</div><div>Organization for Open Data</div></div>"
+            "<div><div>Location</div><div>Location: Tulsa, Oklahoma</div></div></main>")
+    [partner] = nnip.parse_profile(page, profile_url("tulsa"))
+    assert partner["name"] == "Organization for Open Data"
+
+
 def test_personal_mailboxes_are_dropped():
     html = (
         "<div class='field-item'>Jane Doe, Director: jane.doe@example.org</div>"
