@@ -1,6 +1,6 @@
 """Every source the pipeline knows. Adding a source is one line here."""
 
-from sources import cfa, eventbrite, irs_bmf, meetup, meetup_search, nnip, sdc
+from sources import act, cfa, dotgov, eventbrite, irs_bmf, meetup, meetup_search, nnip, sdc
 from sources.base import Source
 
 # Order matters: the first listing of an organization anchors its id and fills its columns,
@@ -13,6 +13,8 @@ SOURCES: tuple[Source, ...] = (
     meetup_search.SOURCE,
     eventbrite.SOURCE,
     irs_bmf.SOURCE,
+    act.SOURCE,  # after cfa: a member that is a brigade keeps the brigade's id
+    dotgov.SOURCE,
 )
 
 

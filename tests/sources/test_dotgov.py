@@ -300,3 +300,39 @@ def test_summary_counts_domains_and_organizations(records):
     assert summary.loc[("county", "general"), "domains"] == 43
     assert summary.loc[("county", "general"), "organizations"] == 36
     assert summary.loc[("special_district", "not listed"), "organizations"] == 0
+
+
+def test_a_replayed_release_publishes_no_security_email(tmp_path):
+    """Every source's fixture snapshot replayed, linked and written as the data package (the
+    plain functions the Dagster assets call): no published value of the .gov listings holds an
+    '@', and no security contact email appears in any published file."""
+    from pipelines.collect import parse_source, replay_source
+    from pipelines.release import build_release, write_duckdb, write_package
+    from sources.registry import SOURCES
+
+    results = [parse_source(source, replay_source(source, source.default_url,
+                                                  FIXTURES / "snapshots"), tmp_path / "state")
+               for source in SOURCES]
+    dotgov_result = next(r for r in results if r.source == "dotgov")
+    assert dotgov_result.status == "fresh" and len(dotgov_result.records) == 231
+    out = tmp_path / "out"
+    release = build_release(results)
+    assert write_package(release, out, "2026-11-01T12:00:00Z").published  # validated
+    assert write_duckdb(release, out, "2026-11-01T12:00:00Z").published
+
+    domains = pd.read_csv(out / "dotgov_domains.csv", dtype=str, keep_default_na=False)
+    assert len(domains) == 231 and "Security contact email" not in domains.columns
+    listed = pd.read_csv(out / "source_records.csv", dtype=str, keep_default_na=False)
+    listed = listed[listed["source"] == "dotgov"]
+    assert len(listed) == 163
+    ids = set(listed["intermediary_id"])
+    organizations = pd.read_csv(out / "intermediaries.csv", dtype=str, keep_default_na=False)
+    organizations = organizations[organizations["intermediary_id"].isin(ids)]
+    assert len(organizations) == 163
+    for frame in (domains, listed, organizations):
+        assert not frame.apply(lambda column: column.str.contains("@")).any().any()
+    emails = security_emails()
+    for path in out.iterdir():
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            assert not [e for e in emails if e in text], path.name
