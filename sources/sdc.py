@@ -2,10 +2,12 @@
 
 Each state page lists its agencies under headings that give their role in the network: the lead
 agency (appointed by the governor), coordinating agencies and affiliates. Pages differ in shape
-(paragraphs broken by ``<br>``, lists, label/value tables, agency names as sub-headings, bold
-labels instead of headings), so a page is read as a stream of headings and text lines, and each
-line is classified by what it says: a bold unlabelled line is an agency's name, "Phone:" is a
-phone, "City, ST 12345" ends an address, "Contact:" starts the contact people.
+(paragraphs broken by ``<br>``, lists, label/value tables, agency names as sub-headings at any
+level, bold names, plain first lines, bold labels instead of headings), so a page is read as a
+stream of headings and text lines, and each line is classified by what it says: a role heading
+is recognised by its text (lead, coordinating, affiliate), an agency's name is the first line of
+its block (bold, a heading, or a paragraph's first line), "Phone:" is a phone, "City, ST 12345"
+ends an address, "Contact:" starts the contact people ("Name, Title" is split).
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ _STREET = re.compile(
     re.IGNORECASE,
 )
 _FURNITURE = re.compile(r"^(page last revised|last revised|back to top)\b", re.IGNORECASE)
+_LOOKAHEAD = 12  # lines read after a heading to tell an agency's name from a section's end
+_NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "phd", "md", "mba", "mpa", "mph", "aicp",
+                            "gisp", "esq", "cpa"})
 _ROLE_LABEL = re.compile(
     r"^(state data center\s+|sdc\s+)?(lead|coordinating|affiliate)s?"
     r"(\s+(agency|agencies|organizations?|members?))?:?$",
@@ -205,17 +210,20 @@ def page_state(soup: BeautifulSoup, url: str) -> str:
 
 @dataclass(frozen=True)
 class Line:
-    """One visual line of text; ``bold`` when it starts in bold; the links it carries."""
+    """One visual line of text; ``bold`` when it starts in bold; the links it carries;
+    ``starts_block`` when it is the first line of a block (a paragraph, list item, cell)."""
 
     text: str
     bold: bool = False
     hrefs: tuple[str, ...] = ()
+    starts_block: bool = False
 
 
 @dataclass(frozen=True)
 class Heading:
     text: str
     level: int
+    hrefs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -237,45 +245,72 @@ def page_tokens(soup: BeautifulSoup) -> list[Line | Heading]:
 
 
 def agency_entries(tokens: Iterable[Line | Heading], url: str) -> list[AgencyEntry]:
-    """Group lines into agencies under role headings.
+    """Group lines into agencies under role headings, by structure and text, not markup.
 
-    A heading (or a bold line such as 'Affiliates') naming a role opens a section; any other
-    heading closes it, unless it is deeper than the role heading (then it is an agency name).
-    In a section, an agency starts at a bold unlabelled line or an 'Organization:' label;
-    contact details before any name mean the layout changed, and fail loudly.
+    A heading (or a bold or block-starting line such as 'Affiliates') whose text names a role
+    opens a section. Under it, an agency starts at the first line of a block: a heading deeper
+    than the role heading; a heading at the role heading's level when contact details follow it
+    (so names may be ``<h3>`` like the roles, while 'Related Information' over a list of links
+    closes the section); a bold unlabelled line; an 'Organization:' label; or, in a section
+    whose names are not marked up, the plain first line of a paragraph. The first agency of a
+    section sets how names look there, so a heading-named agency's paragraphs are its details.
+    A heading above the role heading's level closes the section. Contact details before any
+    name mean the layout changed, and fail loudly.
     """
+    tokens = list(tokens)
     entries: list[AgencyEntry] = []
     role: str | None = None
     section = ""
-    level = 0
+    level: int | None = None  # None: a role given by a bold line, not a heading
+    style: str | None = None  # how the section names its agencies: heading, bold, plain, label
     current: AgencyEntry | None = None
-    for token in tokens:
+    for index, token in enumerate(tokens):
         if isinstance(token, Heading):
             found = role_of_heading(token.text)
             if found:
-                role, section, level, current = found, token.text, token.level, None
+                role, section, level, style, current = found, token.text, token.level, None, None
                 continue
-            if role is None or token.level <= level:
+            if role is None:
+                continue
+            deeper = level is not None and token.level > level
+            if not deeper and (level is not None and token.level < level
+                               or not _introduces_agency(tokens, index)):
                 role, current = None, None
                 continue
-            token = Line(token.text, bold=True)
-        elif token.bold and _ROLE_LABEL.match(token.text):
-            role, section, level, current = role_of_heading(token.text), token.text, 6, None
-            continue
+            line = Line(token.text, bold=True, hrefs=token.hrefs, starts_block=True)
+            heading = True
+        else:
+            line, heading = token, False
+            if (line.bold or line.starts_block) and _ROLE_LABEL.match(line.text):
+                role, section, level, style, current = (role_of_heading(line.text), line.text,
+                                                        None, None, None)
+                continue
         if role is None:
             continue
-        name = agency_name(token)
-        if name == "" or (name is None and current is None and _is_detail(token.text)):
+        name, how = agency_name(line, heading=heading, style=style)
+        if name == "" or (name is None and current is None and _is_detail(line.text)):
             raise ParseError("sdc", url, f"an agency under '{section}' has no name (its entry "
-                             f"starts '{token.text[:60]}')",
-                             "each agency to start with its name, in bold or labelled "
-                             "'Organization'")
+                             f"starts '{line.text[:60]}')",
+                             "each agency to start with its name (in bold, as a heading, as "
+                             "the first line of its paragraph, or labelled 'Organization')")
         if name:
-            current = AgencyEntry(role, name, token)
+            current = AgencyEntry(role, name, line)
             entries.append(current)
+            style = style or how
         elif current is not None:
-            current.lines.append(token)
+            current.lines.append(line)
     return entries
+
+
+def _introduces_agency(tokens: list[Line | Heading], index: int) -> bool:
+    """True when contact details (an address, phone, email, website) follow the heading at
+    ``index`` before the next heading: it names an agency rather than closing the section."""
+    for token in tokens[index + 1: index + 1 + _LOOKAHEAD]:
+        if isinstance(token, Heading):
+            return False
+        if _is_detail(token.text):
+            return True
+    return False
 
 
 def role_of_heading(text: str) -> str | None:
@@ -291,14 +326,28 @@ def role_of_heading(text: str) -> str | None:
     return None
 
 
-def agency_name(line: Line) -> str | None:
-    """The agency name a line starts, '' for an empty 'Organization:' label, or None."""
+def agency_name(
+    line: Line, heading: bool = False, style: str | None = None
+) -> tuple[str | None, str | None]:
+    """The agency name a line starts ('' for an empty 'Organization:' label, None for none) and
+    how it is marked: 'label', 'heading', 'bold' or 'plain' (a block's unmarked first line).
+
+    ``style`` is how the section's first agency was named: in a section named by headings only
+    headings and labels start agencies; unmarked first lines count only where names are plain.
+    """
     label, value = split_label(line.text)
     if label in _NAME_LABELS:
-        return value
-    if label is None and line.bold and not _is_contact_data(line.text):
-        return line.text
-    return None
+        return value, "label"
+    if label is not None or _is_contact_data(line.text):
+        return None, None
+    if heading:
+        return line.text, "heading"
+    if line.bold and style != "heading":
+        return line.text, "bold"
+    if (line.starts_block and style in (None, "plain") and not _STREET.search(line.text)
+            and not _is_sentence(line.text)):
+        return line.text, "plain"
+    return None, None
 
 
 def split_label(text: str) -> tuple[str | None, str]:
@@ -348,7 +397,8 @@ def describe_agency(entry: AgencyEntry, page_url: str) -> dict[str, Any]:
         if label in _CONTACT_LABELS:
             in_contacts = True
             if value:
-                people.append(_Person(name=value, emails=_emails(line)))
+                name, title = name_and_title(value)
+                people.append(_Person(name=name, title=title, emails=_emails(line)))
             continue
         person = people[-1] if in_contacts and people else None
         if label in _TITLE_LABELS and person is not None:
@@ -361,7 +411,8 @@ def describe_agency(entry: AgencyEntry, page_url: str) -> dict[str, Any]:
                 phones.extend(_phones(value))
         elif label in _EMAIL_LABELS or (label is None and _emails(line)):
             if label is None and in_contacts and not _EMAIL.search(line.text):
-                people.append(_Person(name=line.text, emails=_emails(line)))  # a mailto name
+                name, title = name_and_title(line.text)  # a name linked to mailto:
+                people.append(_Person(name=name, title=title, emails=_emails(line)))
             elif person is not None:
                 person.emails.extend(_emails(line))
                 person.detailed = True
@@ -484,6 +535,7 @@ class _Reader:
         self.tokens: list[Line | Heading] = []
         self.pieces: list[tuple[str, bool, str | None]] = []
         self.label = ""
+        self.fresh = True  # the next line is the first of its block
 
     def walk(self, node: Tag, bold: bool = False, href: str | None = None) -> None:
         for child in node.children:
@@ -499,21 +551,27 @@ class _Reader:
             if level:
                 self.end_line()
                 self.label = ""
-                self.tokens.append(Heading(tag_text(child), level))
+                links = (a.get("href") for a in child.find_all("a", href=True))
+                self.tokens.append(Heading(tag_text(child), level,
+                                           tuple(dict.fromkeys(str(h).strip() for h in links))))
+                self.fresh = True
             elif child.name == "br":
                 self.end_line()
             elif child.name in ("th", "dt"):
                 self.end_line()
                 self.label = tag_text(child).rstrip(": ")
+                self.fresh = True
             else:
                 block = child.name in _BLOCKS
                 if block:
                     self.end_line()
+                    self.fresh = True
                 link = child.get("href") if child.name == "a" else None
                 self.walk(child, bold or child.name in ("b", "strong"),
                           str(link).strip() if link else href)
                 if block:
                     self.end_line()
+                    self.fresh = True
                 if child.name == "tr":
                     self.label = ""
 
@@ -524,7 +582,8 @@ class _Reader:
             hrefs = tuple(dict.fromkeys(h for _, _, h in self.pieces if h))
             if self.label:
                 text, bold, self.label = f"{self.label}: {text}", False, ""
-            self.tokens.append(Line(text, bold, hrefs))
+            self.tokens.append(Line(text, bold, hrefs, self.fresh))
+            self.fresh = False
         self.pieces = []
 
 
@@ -556,11 +615,27 @@ def _add_person_line(people: list[_Person], text: str) -> None:
     """In the contacts: a name, then a title; a line after a person's details is a new person."""
     person = people[-1] if people else None
     if person is None or (person.name and (person.title or person.detailed)):
-        people.append(_Person(name=text))
+        name, title = name_and_title(text)
+        people.append(_Person(name=name, title=title))
     elif not person.name:
-        person.name = text
+        person.name, person.title = name_and_title(text)
     else:
         person.title = text
+
+
+def name_and_title(text: str) -> tuple[str, str]:
+    """'Taylor Placeholder, Planner IV' -> ('Taylor Placeholder', 'Planner IV'); 'Casey Doe -
+    State Demographer' likewise; 'Lee Roe, Jr., Demographer' keeps 'Jr.' with the name. Email
+    addresses and phone numbers in the text are not part of either."""
+    text = _PHONE.sub(" ", _EMAIL.sub(" ", text))
+    text = " ".join(re.sub(r"\(\s*\)|\[\s*\]", " ", text).split()).strip(" ,;:-")
+    parts = [p for p in re.split(r"\s*[,;]\s*|\s+[-\u2013\u2014|]\s+", text) if p]
+    if not parts:
+        return "", ""
+    name, rest = parts[0], parts[1:]
+    while rest and rest[0].lower().replace(".", "") in _NAME_SUFFIXES:
+        name += ", " + rest.pop(0)
+    return name, ", ".join(rest)
 
 
 def _is_sentence(text: str) -> bool:

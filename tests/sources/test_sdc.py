@@ -88,8 +88,10 @@ def test_a_lead_only_territory_given_as_a_table(agencies):
     assert lead["address"] == "P.O. Box 2950, Hagåtña, Guam 96932"
     assert lead["city"] == "Hagåtña"
     assert lead["contact_phone"] == "671-555-0110"
-    # the closing remark ("no coordinating or affiliate agencies") is not a contact person
-    assert lead["contact_person_name"] == "Taylor Placeholder, Planner IV"
+    # the closing remark ("no coordinating or affiliate agencies") is not a contact person;
+    # "Contact: Taylor Placeholder, Planner IV" is a name and a job title
+    assert lead["contact_person_name"] == "Taylor Placeholder"
+    assert lead["contact_person_title"] == "Planner IV"
 
 
 def test_contact_people_are_kept_apart_from_the_organization(agencies):
@@ -137,6 +139,37 @@ def test_one_name_twice_in_a_state_is_told_apart_by_department(agencies):
                                      "sdc:ny:cornell-university--program-on-applied-demographics"]
 
 
+@pytest.mark.parametrize("variant", ["new-york-heading-names", "new-york-plain-names"])
+def test_names_as_headings_or_plain_first_lines_give_the_same_agencies(variant):
+    """Derived from the recorded New York page: names as <h3> like the role headings (and a
+    same-level 'Related Information' heading after the last affiliate), or as the unmarked first
+    line of each paragraph. The facts are the same, so the rows must be too."""
+    url = state_url("new-york")
+    derived = (PAGES / "markup" / f"{variant}.html").read_bytes()
+    assert b"<b>Empire State Development" not in derived
+    assert sdc.parse_state_page(derived, url) == sdc.parse_state_page(recorded("new-york"), url)
+
+
+def test_a_same_level_heading_without_contact_details_ends_the_section():
+    page = ("<main><h1>Vermont</h1><h3>Lead Agency</h3><h3>Vermont Data Office</h3>"
+            "<p>1 Main Street<br>Montpelier, VT 05602</p><h3>Related Information</h3>"
+            "<ul><li><a href='/x.html'>All State Data Centers</a></li></ul></main>")
+    [lead] = sdc.parse_state_page(page, state_url("vermont"))
+    assert (lead["name"], lead["role"], lead["city"]) == (
+        "Vermont Data Office", "lead", "Montpelier")
+
+
+@pytest.mark.parametrize("text, name, title", [
+    ("Taylor Placeholder, Planner IV", "Taylor Placeholder", "Planner IV"),
+    ("Casey Doe – State Demographer", "Casey Doe", "State Demographer"),
+    ("Lee Roe, Jr., Demographer, GIS Unit", "Lee Roe, Jr.", "Demographer, GIS Unit"),
+    ("Jordan Example", "Jordan Example", ""),
+    ("Morgan Sample (morgan.sample@example.org)", "Morgan Sample", ""),
+])
+def test_a_contact_is_split_into_name_and_title(text, name, title):
+    assert sdc.name_and_title(text) == (name, title)
+
+
 # --- layout changes fail loudly -----------------------------------------------------------------
 
 def test_a_state_page_without_its_agency_list_is_an_error_naming_the_page():
@@ -160,7 +193,9 @@ def test_a_snapshot_with_an_emptied_state_page_fails_the_shape_check(tmp_path):
 
 @pytest.mark.parametrize("slug, name_markup", [
     ("guam", b'<a href="https://bsp.guam.gov/">Guam Bureau of Statistics and Plans</a>'),
-    ("new-york", b'<b><a href="https://esd.ny.gov/">Empire State Development</a></b><br>'),
+    # without its name and its department line, the lead's paragraph starts with a street
+    ("new-york", b'<b><a href="https://esd.ny.gov/">Empire State Development</a></b><br>\n'
+                 b'            New York State Data Center<br>'),
 ])
 def test_an_agency_without_a_name_fails(slug, name_markup):
     page = recorded(slug)
