@@ -60,7 +60,9 @@ def attach_activity(
     was judged, and the reason (``activity_reason``)."""
     frames = [f.reindex(columns=SIGNAL_COLUMNS).astype(object)
               for f in signals if f is not None and len(f)]
-    result = intermediaries.copy().astype({"activity": object})
+    result = intermediaries.copy().astype(
+        {c: object for c in ("activity", "activity_as_of", "last_event_date", "next_event_date")
+         if c in intermediaries})
     result["activity"] = "unknown"
     result["activity_reason"] = NO_SIGNAL
     if frames:

@@ -18,15 +18,16 @@ CREATED = "2026-11-25T06:00:00Z"
 
 def release(fingerprint="f1", name="Code for Example", **changes) -> Release:
     tables = {t.name: empty_frame(t) for t in PUBLISHED}
-    tables["intermediaries"] = pd.DataFrame([{
-        "intermediary_id": "im-0123456789ab", "name": name, "kind": "brigade", "role": None,
-        "website": None, "events_url": None, "city": "Example", "state": "IL", "country": "US",
-        "region": None,
-        "latitude": 41.0, "longitude": -87.0, "location_precision": "source", "sources": "cfa",
-        "activity": "unknown",
-        "last_event_date": None, "next_event_date": None, "activity_as_of": None,
-        "source_url": "https://example.org/orgs.json", "retrieved_at": "2026-11-01T00:00:00Z",
-    }])
+    row = {
+        "intermediary_id": "im-0123456789ab", "name": name, "kind": "brigade",
+        "city": "Example", "state": "IL", "country": "US", "latitude": 41.0, "longitude": -87.0,
+        "location_precision": "source", "sources": "cfa", "activity": "unknown",
+        "activity_reason": "no source gives an activity signal", "first_seen": "2026-11-01",
+        "last_seen": "2026-11-25", "source_url": "https://example.org/orgs.json",
+        "retrieved_at": "2026-11-01T00:00:00Z",
+    }
+    columns = next(t for t in PUBLISHED if t.name == "intermediaries").columns
+    tables["intermediaries"] = pd.DataFrame([{c: row.get(c) for c in columns}])
     settings = {"sample": False, "any_fresh": True,
                 "sources": [{"title": "Example", "path": "https://example.org/orgs.json"}]}
     return Release(tables=tables, schemas=PUBLISHED, fingerprint=fingerprint,
