@@ -48,9 +48,12 @@ class Recorder:
             self.progress(f"{self.writer.source}: failed {url}: {error.problem}")
             raise
         body = response.body
+        unchanged_file = None
         if response.not_modified and old is not None and self.previous_snapshot is not None:
             body = self.previous_snapshot.body(old)
+            unchanged_file = self.previous_snapshot.folder / old.path
         self.writer.add(
+            same_as=unchanged_file,
             url=url,
             final_url=response.final_url,
             status=response.status,

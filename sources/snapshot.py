@@ -202,6 +202,17 @@ def write_last_good(
     os.replace(tmp, path)
 
 
+def _linked(existing: Path | None, target: Path) -> bool:
+    """Hard-link an identical archived body; False when that is not possible here."""
+    if existing is None:
+        return False
+    try:
+        os.link(existing, target)
+    except OSError:  # another file system, or links not supported: copy instead
+        return False
+    return True
+
+
 def _extension(content_type: str, url: str) -> str:
     base = content_type.split(";")[0].strip().lower()
     if base in ("application/json", "text/json"):
@@ -237,9 +248,13 @@ class SnapshotWriter:
         etag: str | None = None,
         last_modified: str | None = None,
         not_modified: bool = False,
+        same_as: Path | None = None,
     ) -> Page:
+        """Archive one body. ``same_as``: the previous snapshot's file holding this very body
+        (a 304), hard-linked instead of copied, so an unchanged 300 MB file costs no disk."""
         path = f"bodies/{len(self.pages):04d}{_extension(content_type, final_url)}"
-        (self.folder / path).write_bytes(body)
+        if not _linked(same_as, self.folder / path):
+            (self.folder / path).write_bytes(body)
         page = Page(
             url=url,
             final_url=final_url,

@@ -118,6 +118,9 @@ def test_conditional_request_gets_304_and_reuses_the_previous_body(tmp_path, fas
     assert page.not_modified and page.status == 304
     assert snapshot.body(page) == previous.body(previous.pages[0])
     assert server.hits("/orgs.json")[1].headers["If-None-Match"] == '"v1"'
+    # the unchanged body is a hard link to the previous one: an unchanged month costs no disk
+    new, old = snapshot.folder / page.path, previous.folder / previous.pages[0].path
+    assert new.stat().st_ino == old.stat().st_ino
 
 
 def test_validators_are_sent(fast_http):
