@@ -127,6 +127,7 @@ class PipelineSettings(dg.ConfigurableResource):
             reader.url(source.url_variable.removeprefix(ENV_PREFIX), source.name)
             reader.integer(f"{source.name.upper()}_MIN_RECORDS", 0, minimum=0)
         reader.integer("SDC_EXPECTED_LEADS", 56, minimum=0)
+        reader.codes("IRS_BMF_NTEE")
         if reader.problems:
             raise SettingsError(reader.problems)
         return cls(**values)
@@ -290,6 +291,12 @@ class _Reader:
             self.problems.append(f"{ENV_PREFIX}{name}={raw!r}: no such folder; expected a "
                                  "folder of snapshots (<source>/<stamp>/manifest.json)")
         return raw or ""
+
+    def codes(self, name: str) -> None:
+        from sources.irs_bmf import ntee_codes
+
+        self._parse(name, None, "expected comma-separated NTEE codes such as T31, T30",
+                    ntee_codes)
 
     def url(self, name: str, source: str) -> None:
         raw = self._raw(name)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -58,6 +59,22 @@ COLUMNS = ("EIN", "NAME", "ICO", "STREET", "CITY", "STATE", "ZIP", "GROUP", "SUB
 # NTEE codes kept (exact match, case and spaces ignored). T31 = community foundations; T30
 # (public foundations) and T20 (private grantmaking foundations) are different organizations.
 NTEE_CODES: tuple[str, ...] = ("T31",)
+NTEE_VARIABLE = "INTERMEDIARIES_IRS_BMF_NTEE"
+NTEE_PATTERN = r"^[A-Z]\d{2}[A-Z0-9]?$"  # T31, B11, W99A ...
+
+
+def ntee_codes(text: str | None) -> tuple[str, ...]:
+    """'T31, t30' -> ('T31', 'T30'); blank -> the default. ValueError names a bad code."""
+    codes = tuple(c.strip().upper() for c in (text or "").split(",") if c.strip())
+    bad = [c for c in codes if not re.match(NTEE_PATTERN, c)]
+    if bad:
+        raise ValueError(f"not NTEE codes: {', '.join(bad)}")
+    return codes or NTEE_CODES
+
+
+def parse_configured(snapshot: Snapshot) -> Parsed:
+    """``parse`` with the NTEE codes of the setting (validated when settings load)."""
+    return parse(snapshot, ntee_codes(os.environ.get(NTEE_VARIABLE)))
 # Community foundations usually serve a county or a multi-county region, rarely one city.
 SERVICE_AREA = "county"
 # The regional files are tens to a few hundred MB each, over the client's general 50 MB cap;
@@ -413,7 +430,7 @@ SOURCE = Source(
     default_url=URL,
     table=IRS_BMF_FOUNDATIONS,
     fetch=fetch,
-    parse=parse,
+    parse=parse_configured,
     to_listings=to_listings,
     min_records=500,  # about a thousand T31 organizations; far fewer means a broken extract
     homepage=HOMEPAGE,

@@ -338,3 +338,12 @@ def test_the_replay_snapshot_parses():
     parsed = irs_bmf.parse(snapshot)
     assert snapshot.is_sample and len(parsed.records) == 9 and parsed.rejected == []
     assert set(parsed.records["source_url"]) == {irs_bmf.URL + name for name in irs_bmf.FILES}
+
+
+def test_the_kept_ntee_codes_are_a_setting(monkeypatch):
+    from sources import irs_bmf
+
+    assert irs_bmf.ntee_codes("") == ("T31",)
+    assert irs_bmf.ntee_codes("t31, T30") == ("T31", "T30")
+    with pytest.raises(ValueError, match="not NTEE codes: XX"):
+        irs_bmf.ntee_codes("T31,xx")
