@@ -31,7 +31,16 @@ election office's name) is another website of its government: a "Hamilton County
 Elections" domain joins "Hamilton County" of its state when that government is in the file
 (otherwise it stays unlisted). An organization is identified by its domains: its listing's
 ``source_key`` is its primary domain (no vote/election word; most words of its name; shortest;
-alphabetical), the website; ``websites`` holds all of them.
+alphabetical), the website; ``websites`` holds all of them. A folded election domain takes its
+government's record_id, level and unit in ``dotgov_domains``.
+
+Listings: ``record_id`` is 'dotgov:<canonical name>:<state>' (city-level: ':<city>' too; a
+state's government: 'dotgov:state-government:<state>'), from the organization, not row order.
+``service_area`` is the level's area; a tribe's and a regional body's is 'county' (local, not
+statewide). Cities are title-cased when written all in capitals or lower case; blank cities and
+states stay blank (never guessed from the domain name). Checks: ``min_records`` counts domains
+(~15,000 non-federal in the full file; floor 10,000); ``health`` wants 8,500 general-purpose
+governments (~9,000 expected), but only from a file of full size, so the 260-row sample passes.
 """
 
 from __future__ import annotations
