@@ -51,6 +51,7 @@ CACHE_APP_DIR = "civic-intermediaries"
 
 _KM_PER_DEGREE = math.pi * 6371.0088 / 180
 _GRID_COLUMNS = round(360 / GRID_DEGREES)
+_MAX_RINGS = 10  # 1 degree: beyond it, compare with every point (rare, and exact)
 
 # County names zipcodes spells in ways addfips (2020 vintage) does not know.
 _COUNTY_OVERRIDES = {
@@ -444,8 +445,9 @@ class GeoIndex:
     @cached_property
     def _grid(
         self,
-    ) -> tuple[dict[tuple[int, int], tuple[int, int]], list[tuple[float, float, int]]]:
-        """(cell -> (start, end), the ZIP points (lat, lon, row) sorted by cell)."""
+    ) -> tuple[dict[tuple[int, int], tuple[int, int]], list[tuple[float, float, float, int]]]:
+        """(cell -> (start, end), the ZIP points (lat, lon, cos(lat) / 2, row) sorted by
+        cell)."""
         rows = np.flatnonzero(~np.isnan(self.zip_lat))
         lat, lon = self.zip_lat[rows], self.zip_lon[rows]
         i = np.floor(lat / GRID_DEGREES).astype(np.int64)
@@ -454,7 +456,8 @@ class GeoIndex:
         j = (j + half) % _GRID_COLUMNS - half
         order = np.lexsort((j, i))
         i, j, rows = i[order], j[order], rows[order]
-        points = list(zip(self.zip_lat[rows].tolist(), self.zip_lon[rows].tolist(),
+        lat, lon = self.zip_lat[rows], self.zip_lon[rows]
+        points = list(zip(lat.tolist(), lon.tolist(), (np.cos(np.radians(lat)) / 2).tolist(),
                           rows.tolist(), strict=True))
         change = np.flatnonzero((np.diff(i) != 0) | (np.diff(j) != 0)) + 1
         starts = np.concatenate(([0], change)).tolist()
@@ -521,26 +524,27 @@ class GeoIndex:
         or None when none lies within ``max_km``.
 
         Searches grid rings outward from the point's cell and stops once no unseen cell can
-        hold anything closer; ranks by a local flat-earth distance (exact enough at these
-        scales) and reports the haversine distance of the winner."""
+        hold anything closer; ranks by a flat-earth distance at the pair's mean latitude
+        (exact enough within the ring limit) and reports the haversine distance of the
+        winner. Farther than the ring limit (mid-ocean), every point is compared exactly."""
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             return None
         c = GRID_DEGREES
         i0, j0 = math.floor(latitude / c), math.floor(longitude / c)
-        coslat = max(math.cos(math.radians(latitude)), 1e-6)
+        half_cos = math.cos(math.radians(latitude)) / 2
         best_row, best_d2 = -1, math.inf
         (grid, points), states = self._grid, self.zip_state
         limit = None if max_km is None else max_km / _KM_PER_DEGREE
-        for k in range(0, 60):
+        for k in range(0, _MAX_RINGS + 1):
             for cell in _ring(i0, j0, k):
                 span = grid.get(cell)
                 if span is None:
                     continue
-                for lat, lon, row in points[span[0]:span[1]]:
+                for lat, lon, point_half_cos, row in points[span[0]:span[1]]:
                     if state is not None and states[row] != state:
                         continue
-                    dlon = (lon - longitude + 180) % 360 - 180
-                    d2 = (lat - latitude) ** 2 + (dlon * coslat) ** 2
+                    dlon = ((lon - longitude + 180) % 360 - 180) * (half_cos + point_half_cos)
+                    d2 = (lat - latitude) ** 2 + dlon * dlon
                     if d2 < best_d2:
                         best_row, best_d2 = row, d2
             south, north = (i0 - k) * c, (i0 + k + 1) * c
