@@ -1,0 +1,86 @@
+"""``outputs/README.md``, generated from the column catalogue so it cannot drift from the CSVs.
+
+Regenerate after changing a table or a column:  .venv/bin/python -m schemas.docs
+(``tests/schemas/test_docs.py`` fails while the committed file differs from this output).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from schemas.published import PUBLISHED
+from schemas.rejected import REJECTED_RECORDS
+from schemas.table import Table, published
+
+README = Path(__file__).resolve().parents[1] / "outputs" / "README.md"
+
+# Markdown table rows are one line each, however long.
+INTRODUCTION = """\
+# outputs/: what a release contains
+
+Everything in this folder except this README is written by the pipeline (`make run`) and is
+git-ignored: releases are built, not committed. Files are replaced only when a new release is
+complete and valid; a run with no new data leaves them untouched. This file is generated from
+the column catalogue (`schemas/catalogue.py`) by `python -m schemas.docs`.
+
+| path | what it holds |
+|---|---|
+{files}| `datapackage.json` | Frictionless data package descriptor: a Table Schema for every CSV (types, constraints, keys), licence, sources, version, created time, `sample` and `mode` |
+| `intermediaries.duckdb` | the same tables, the `nearest_intermediaries(lat, lon, n)` macro, views and a `release_info` table; open it read-only |
+| `id_crosswalk.csv` | (when present) every id ever minted, kept between releases so ids are never reused |
+| `sample/`, `replay/` | only after `make sample` / a replay: the same files built from recorded snapshots, marked as a sample; they never touch the live files here |
+
+CSVs are UTF-8 with a header row; an empty cell means unknown. Lists (sources, tags) are
+separated by `; `. Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+`@`, tab or carriage return) is prefixed with `'`. Personal contact columns are withheld unless
+`INTERMEDIARIES_PUBLISH_PERSONAL_CONTACTS=true`; the .gov security contact email and the IRS
+in-care-of name are never published.
+"""  # noqa: E501
+
+
+def release_tables() -> list[Table]:
+    """Every table a release publishes, in package order."""
+    from sources.registry import SOURCES
+
+    tables = [*PUBLISHED, REJECTED_RECORDS]
+    for source in SOURCES:
+        tables.append(published(source.table))
+        tables.extend(published(side.table) for side in source.side_tables)
+    return tables
+
+
+def first_sentence(text: str) -> str:
+    """Up to the first full stop that ends a word ('U.S. Census' does not end one)."""
+    return re.split(r"(?<=[a-z0-9)]{3})\.(?:\s|$)", text, maxsplit=1)[0]
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def table_section(table: Table) -> str:
+    lines = [f"## {table.name}", "", _cell(table.description), ""]
+    if table.primary_key:
+        lines.append(f"Primary key: {', '.join(f'`{k}`' for k in table.primary_key)}."
+                     + ("" if not table.foreign_keys else " Links: " + "; ".join(
+                         f"`{c}` → `{t}.{o}`" for c, t, o in table.foreign_keys) + "."))
+        lines.append("")
+    lines += ["| column | type | required | meaning |", "|---|---|---|---|"]
+    for f in table.fields:
+        allowed = f" One of: {', '.join(f'`{v}`' for v in f.enum)}." if f.enum else ""
+        lines.append(f"| `{f.name}` | {f.type} | {'yes' if f.required else ''} | "
+                     f"{_cell(f.description)}{allowed} |")
+    return "\n".join(lines) + "\n"
+
+
+def outputs_readme() -> str:
+    tables = release_tables()
+    files = "".join(f"| `{t.name}.csv` | {_cell(first_sentence(t.description))} |\n"
+                    for t in tables)
+    return INTRODUCTION.format(files=files) + "\n" + "\n".join(table_section(t) for t in tables)
+
+
+if __name__ == "__main__":
+    README.write_text(outputs_readme(), encoding="utf-8")
+    print(f"wrote {README}")
