@@ -408,8 +408,9 @@ class GeoIndex:
             usps: StateArea(lat, lon, (south, north, west, east))
             for usps, lat, lon, south, north, west, east in raw["states"]
         }
-        if not self.states or not self._city_rows:
-            raise ValueError("empty index")
+        if not self.states or not self._city_rows or len(self._city_rows[0]) != 6 or any(
+                len(r) != 7 for r in raw["aliases"][:1] + raw["counties"][:1]):
+            raise ValueError("empty or misshapen index tables")
 
     # --- built on first use
 

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from geography.countries import has_shape, in_country, world_city
 from geography.index import GeoIndex, get_index
 from geography.states import TERRITORIES, country_code, state_fips, usps_code
+
+if TYPE_CHECKING:  # pandas is imported only by locate_frame: the rest starts faster
+    import pandas as pd
 
 PRECISIONS = ("source", "address", "zip", "city", "county", "state", "region", "none")
 FLAGS = ("null_island", "latitude_equals_longitude", "swapped_axes", "sign_flipped",
@@ -80,6 +82,8 @@ def locate_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame (columns city, state, country, region, latitude, longitude and optionally
     zip) with latitude, longitude, location_precision, location_flag, state_fips and
     county_fips set. Each distinct place is located once."""
+    import pandas as pd
+
     n = len(frame)
 
     def values(name: str) -> list[Any]:
@@ -233,7 +237,12 @@ def _from_derived(derived: Derived | None, flag: str | None) -> Location | None:
 
 
 def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    pandas = sys.modules.get("pandas")  # pd.NA can only come from an imported pandas
+    return pandas is not None and value is pandas.NA
 
 
 def _text(value: Any) -> str | None:

@@ -15,6 +15,8 @@ from geography.index import City, GeoIndex, get_index, normalize_name
 from geography.states import country_code, state_fips, state_name, state_names, usps_code
 
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+_TRAILING_ZIP = re.compile(r"^(.*\D)\s(\d{5})(?:-\d{4})?$")  # 'Dayton, OH 45402'
+_TRAILING_US = re.compile(r",\s*(usa|us|u\.s\.(a\.)?|united states( of america)?)$", re.I)
 _POINT = re.compile(r"^\(?\s*([+-]?\d{1,3}(?:\.\d+)?)\s*,\s*([+-]?\d{1,3}(?:\.\d+)?)\s*\)?$")
 _COUNTY_WORDS = re.compile(
     r"\s+(county|parish|borough|census area|municipality|municipio|city and borough)$", re.I
@@ -66,16 +68,20 @@ class Place:
 
 
 def lookup_place(text: str) -> Place:
-    """'45402', '45402-1234', 'Dayton, OH', 'Dayton, Ohio', 'Dayton OH', 'Montgomery County,
-    OH', 'Orleans Parish, Louisiana', 'Hagatna, GU', 'Ohio', '39.76,-84.19' -> a Place.
+    """'45402', '45402-1234', 'Dayton, OH', 'Dayton, Ohio', 'Dayton OH', 'Dayton, OH 45402',
+    'Dayton, OH, USA', 'Montgomery County, OH', 'Orleans Parish, Louisiana', 'Hagatna, GU',
+    'Ohio', '39.76,-84.19' -> a Place.
 
     Raises PlaceNotFound (nothing matches) or AmbiguousPlace (several do), both PlaceError."""
     cleaned = " ".join(str(text or "").split())
     if not cleaned:
         raise PlaceNotFound("No place given: try a ZIP code, 'City, ST', a county or 'lat,lon'.")
+    cleaned = _TRAILING_US.sub("", cleaned).strip()
     index = get_index()
     if match := _ZIP.match(cleaned):
         return _zip_place(index, match[1])
+    if match := _TRAILING_ZIP.match(cleaned):  # an address's ZIP says more than its city
+        return _zip_place(index, match[2])
     if match := _POINT.match(cleaned):
         return point_place(float(match[1]), float(match[2]))
     if "," in cleaned:

@@ -41,6 +41,11 @@ def test_city_and_state(text: str) -> None:
     assert place.latitude == pytest.approx(39.75, abs=0.05)
 
 
+def test_address_tails() -> None:
+    assert lookup_place("Dayton, OH 45402").precision == "zip"
+    assert lookup_place("Dayton, OH, USA") == lookup_place("Dayton, OH")
+
+
 def test_saint_and_fort_are_spelled_either_way() -> None:
     assert lookup_place("St. Louis, MO") == lookup_place("Saint Louis, Missouri")
     assert lookup_place("Ft. Lauderdale, FL").label == "Fort Lauderdale, FL"
