@@ -1,0 +1,481 @@
+"""The answer to "who can I call about data here?", in the users' guide's order.
+
+Pure logic: it takes the place asked about and candidate rows (as read by
+``pipelines.near_sql.fetch_candidates``) and decides, per section, who is listed, in which
+order and why. No database, no network, no Dagster, so it is fast to import and easy to test.
+
+Sections, in the guide's order (each shows at most ``limit`` matches):
+
+1. ``nnip``: NNIP partners within the radius, nearest first.
+2. ``government``: local governments (kind ``local_government``, and government teams of kind
+   ``government``): the place's own city and county first (same state and city name; county
+   FIPS, or the county's name when FIPS is unknown), then others within the radius, general
+   governments before departments, nearest first. State governments are left to the State
+   Data Center section.
+3. ``university``: units whose name says University, College or Universidad (any kind but
+   governments: 'City of College Park' is not one), within the radius, nearest first. The
+   sources have no "university" kind, so the name is the only signal; an SDC agency at a
+   university is listed here and in the SDC section.
+4. ``civic_tech``: brigades, civic tech groups and networks within the radius, active first,
+   then unknown, then dormant, nearest first within each; ``gone`` is never shown.
+5. ``sdc``: the State Data Center agencies of the place's state: the lead, then coordinating
+   agencies, then affiliates (nearest first within a role).
+6. ``foundation``: community foundations of the place's county (or city, when the county is
+   unknown) first, then others within the radius, nearest first.
+
+A section with nothing within the radius says so and lists the nearest few anyway. When no
+civic tech group is within the radius, the guide's "start something" suggestions follow,
+naming the nearest active group as the first people to ask.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+DEFAULT_WITHIN_KM = 100.0
+DEFAULT_LIMIT = 3
+
+Row = Mapping[str, Any]
+
+CIVIC_TECH_KINDS = ("brigade", "civic_tech_group", "civic_tech_network")
+GOVERNMENT_KINDS = ("local_government", "government")
+ACTIVITY_ORDER = {"active": 0, "unknown": 1, None: 1, "dormant": 2}
+ROLE_ORDER = {"lead": 0, "coordinating": 1, "affiliate": 2}
+KIND_LABELS = {
+    "nnip_partner": "NNIP partner",
+    "state_data_center": "State Data Center",
+    "brigade": "Code for America brigade",
+    "civic_tech_group": "civic tech group",
+    "civic_tech_network": "civic tech network",
+    "community_foundation": "community foundation",
+    "government": "government team",
+    "local_government": "local government",
+    "project": "project",
+}
+_COUNTY_WORDS = re.compile(
+    r"\b(county|parish|borough|census area|municipality|municipio|city and borough)\b", re.I
+)
+_STATE_GOVERNMENT = re.compile(r"^(state|commonwealth|territory|government) of\b", re.I)
+_TRIBAL = re.compile(r"\b(nation|tribe|tribes|tribal|pueblo|band of|rancheria)\b", re.I)
+_DEPARTMENT = re.compile(
+    r"\b(department|dept|office|planning|gis|(?-i:IT)|information technology|technology|"
+    r"innovation|open data|statistics|data)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The place asked about (from ``geography.lookup_place``), with what matching needs."""
+
+    label: str
+    latitude: float
+    longitude: float
+    precision: str = "zip"
+    state: str | None = None
+    county_fips: str | None = None
+    county_name: str | None = None
+    city: str | None = None
+
+    @property
+    def county_stem(self) -> str | None:
+        """'Montgomery County' -> 'montgomery': what a county government's name contains."""
+        if not self.county_name:
+            return None
+        stem = _COUNTY_WORDS.sub("", self.county_name).strip(" ,").lower()
+        return stem or None
+
+
+@dataclass(frozen=True)
+class Match:
+    """One organization as listed in one section: the display texts and the facts behind."""
+
+    name: str
+    what: str
+    why: str
+    activity: str
+    website: str | None
+    source: str | None
+    distance_km: float | None
+    location: str | None = None
+    intermediary_id: str | None = None
+    kind: str | None = None
+    within: bool = True  # False: listed only because nothing was within the radius
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    matches: tuple[Match, ...]
+    note: str | None = None  # e.g. "nothing within 100 km; the nearest:"
+
+
+@dataclass(frozen=True)
+class StartSomething:
+    """The guide's suggestions when no civic tech group is near."""
+
+    suggestions: tuple[str, ...]
+    first_to_ask: Match | None
+
+
+@dataclass(frozen=True)
+class Answer:
+    place: Origin
+    within_km: float
+    limit: int
+    sections: tuple[Section, ...]
+    start_something: StartSomething | None = None
+    release: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable answer (``--json``): the same content as the tables."""
+        return {
+            "place": asdict(self.place),
+            "release": dict(self.release),
+            "within_km": self.within_km,
+            "limit": self.limit,
+            "sections": [
+                {"key": s.key, "title": s.title, "note": s.note,
+                 "matches": [asdict(m) for m in s.matches]}
+                for s in self.sections
+            ],
+            "start_something": None if self.start_something is None else {
+                "suggestions": list(self.start_something.suggestions),
+                "first_to_ask": (asdict(self.start_something.first_to_ask)
+                                 if self.start_something.first_to_ask else None),
+            },
+        }
+
+
+# --- describing a row ------------------------------------------------------------------------
+
+
+def km_text(km: float) -> str:
+    return f"{km:.1f} km" if km < 10 else f"{km:.0f} km"
+
+
+def _norm(text: str | None) -> str:
+    """City names compared loosely: case, 'Saint'/'St.', punctuation and spacing ignored."""
+    text = (text or "").casefold().replace("saint ", "st ").replace("st. ", "st ")
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def government_level(row: Row) -> str | None:
+    """The published level, or (for releases that do not publish it) one read from the name."""
+    if row.get("government_level"):
+        return row["government_level"]
+    if row.get("kind") != "local_government":
+        return None
+    name = row.get("name") or ""
+    if _STATE_GOVERNMENT.search(name):
+        return "state"
+    county = _COUNTY_WORDS.search(name)
+    # a borough is a county in Alaska only (Pennsylvania's and New Jersey's are towns)
+    if county and (county[0].lower() != "borough" or row.get("state") == "AK"):
+        return "county"
+    if _TRIBAL.search(name):
+        return "tribal"
+    return "city"
+
+
+def government_unit(row: Row) -> str:
+    if row.get("government_unit"):
+        return row["government_unit"]
+    if row.get("kind") == "government":
+        return "department"
+    return "department" if _DEPARTMENT.search(row.get("name") or "") else "general"
+
+
+def what_it_is(row: Row) -> str:
+    kind = row.get("kind") or ""
+    if kind in GOVERNMENT_KINDS:
+        level = government_level(row)
+        base = f"{level.replace('_', ' ')} government" if level else KIND_LABELS[kind]
+        if government_unit(row) == "department":
+            department = row.get("department")
+            base += f", department ({department})" if department else ", department"
+        return base
+    label = KIND_LABELS.get(kind, kind.replace("_", " "))
+    role = row.get("role")
+    if kind == "state_data_center":
+        return f"{label} {role} agency" if role else f"{label} agency"
+    if role and "sdc" in (row.get("sources") or "").split("; "):
+        return f"{label}; State Data Center {role}"
+    return label
+
+
+def activity_text(row: Row) -> str:
+    activity = row.get("activity") or "unknown"
+    if activity == "active" and row.get("next_event_date"):
+        return f"active, next event {row['next_event_date']}"
+    return activity
+
+
+def location_text(row: Row) -> str | None:
+    parts = [p for p in (row.get("city"), row.get("state")) if p]
+    return ", ".join(parts) or None
+
+
+def _distance(row: Row) -> float | None:
+    km = row.get("distance_km")
+    return None if km is None else float(km)
+
+
+def _key(row: Row) -> Any:
+    return row.get("intermediary_id") or (row.get("name"), row.get("kind"))
+
+
+def to_match(row: Row, why: str | None = None, within: bool = True,
+             what: str | None = None) -> Match:
+    km = _distance(row)
+    far = km_text(km) + " away" if km is not None else "distance unknown"
+    return Match(
+        name=row["name"],
+        what=what or what_it_is(row),
+        why=why or far,
+        activity=activity_text(row),
+        website=row.get("website"),
+        source=row.get("sources"),
+        distance_km=None if km is None else round(km, 1),
+        location=location_text(row),
+        intermediary_id=row.get("intermediary_id"),
+        kind=row.get("kind"),
+        within=within,
+    )
+
+
+def _with_distance(why: str, row: Row) -> str:
+    km = _distance(row)
+    return why if km is None else f"{why}; {km_text(km)} away"
+
+
+def _nearest(rows: Iterable[Row]) -> list[Row]:
+    return sorted((r for r in rows if _distance(r) is not None),
+                  key=lambda r: (_distance(r), r.get("name") or ""))
+
+
+def _unique(rows: Iterable[Row]) -> list[Row]:
+    seen: set[Any] = set()
+    kept = []
+    for row in rows:
+        if _key(row) not in seen:
+            seen.add(_key(row))
+            kept.append(row)
+    return kept
+
+
+def _nothing_within(what: str, within: float, fallback: list[Row], limit: int,
+                    where: str = "") -> tuple[tuple[Match, ...], str]:
+    shown = tuple(to_match(r, within=False) for r in fallback[:limit])
+    note = f"No {what} {where or f'within {km_text(within)}'}"
+    note += "; the nearest:" if shown else " in this release."
+    return shown, note
+
+
+def _by_distance(key: str, title: str, what: str, rows: list[Row], within: float, limit: int,
+                 order: Callable[[Row], Any] | None = None,
+                 why: Callable[[Row], str] | None = None) -> Section:
+    """A section of the rows within the radius (sorted by ``order``, nearest first), or the
+    nearest few anyway."""
+    nearest = _nearest(rows)
+    near = [r for r in nearest if _distance(r) <= within]
+    if order is not None:
+        near.sort(key=order)
+    if near:
+        return Section(key, title, tuple(to_match(r, why(r) if why else None)
+                                         for r in near[:limit]))
+    matches, note = _nothing_within(what, within, nearest, limit)
+    return Section(key, title, matches, note)
+
+
+# --- the sections ----------------------------------------------------------------------------
+
+
+def nnip_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -> Section:
+    def why(row: Row) -> str:
+        area = row.get("service_area")
+        return _with_distance(f"serves its {area}", row) if area else km_text(
+            _distance(row)) + " away"
+
+    partners = [r for r in rows if r.get("kind") == "nnip_partner"]
+    return _by_distance("nnip", "NNIP partner", "NNIP partner", partners, within, limit,
+                        why=why)
+
+
+def _is_own_city(row: Row, place: Origin) -> bool:
+    return bool(place.city and row.get("state") == place.state
+                and government_level(row) in ("city", "tribal", None)
+                and _norm(row.get("city")) == _norm(place.city))
+
+
+def _is_own_county(row: Row, place: Origin) -> bool:
+    if row.get("state") != place.state or government_level(row) != "county":
+        return False
+    if row.get("county_fips") and place.county_fips:
+        return row["county_fips"] == place.county_fips
+    stem = place.county_stem
+    return bool(stem and re.search(rf"\b{re.escape(stem)}\b", (row.get("name") or "").lower()))
+
+
+def government_section(place: Origin, rows: Sequence[Row], within: float,
+                       limit: int) -> Section:
+    governments = [r for r in rows if r.get("kind") in GOVERNMENT_KINDS
+                   and government_level(r) != "state"]
+    own: list[tuple[tuple[int, int, float], Row, str]] = []
+    for row in governments:
+        unit = 0 if government_unit(row) == "general" else 1
+        km = _distance(row) if _distance(row) is not None else float("inf")
+        if _is_own_county(row, place):
+            own.append(((unit, 1, km), row, f"your county ({place.county_name})"))
+        elif _is_own_city(row, place):
+            own.append(((unit, 0, km), row, f"your city ({place.city})"))
+    own.sort(key=lambda item: item[0])
+    shown = [to_match(row, why) for _, row, why in own[:limit]]
+    taken = {_key(row) for _, row, _ in own}
+    others = [r for r in _nearest(governments) if _key(r) not in taken]
+    near = sorted((r for r in others if _distance(r) <= within),
+                  key=lambda r: (government_unit(r) != "general", _distance(r)))
+    shown += [to_match(r) for r in near[: limit - len(shown)]]
+    title = "City and county government"
+    if shown:
+        return Section("government", title, tuple(shown))
+    matches, note = _nothing_within("city or county government", within, others, limit)
+    return Section("government", title, matches, note)
+
+
+def university_section(place: Origin, rows: Sequence[Row], within: float,
+                       limit: int) -> Section:
+    units = [r for r in rows if r.get("university")]
+    return _by_distance("university", "University units", "university unit", units, within,
+                        limit)
+
+
+def civic_tech_section(place: Origin, rows: Sequence[Row], within: float,
+                       limit: int) -> Section:
+    groups = [r for r in rows if r.get("kind") in CIVIC_TECH_KINDS
+              and r.get("activity") != "gone"]
+    return _by_distance(
+        "civic_tech", "Civic tech groups", "civic tech group", groups, within, limit,
+        order=lambda r: (ACTIVITY_ORDER.get(r.get("activity"), 1), _distance(r)))
+
+
+def sdc_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -> Section:
+    agencies = [r for r in rows if r.get("kind") == "state_data_center"]
+    title = "State Data Center"
+    mine = sorted(
+        (r for r in agencies if place.state and r.get("state") == place.state),
+        key=lambda r: (ROLE_ORDER.get(r.get("role"), 3),
+                       _distance(r) if _distance(r) is not None else float("inf"),
+                       r.get("name") or ""))
+    if mine:
+        why = f"covers your state ({place.state})"
+        return Section("sdc", title, tuple(to_match(r, _with_distance(why, r))
+                                           for r in _unique(mine)[:limit]))
+    where = f"for {place.state}" if place.state else "for this place (outside the US states)"
+    matches, note = _nothing_within("State Data Center agency", within,
+                                    _unique(_nearest(agencies)), limit, where=where)
+    return Section("sdc", title, matches, note)
+
+
+def foundation_section(place: Origin, rows: Sequence[Row], within: float,
+                       limit: int) -> Section:
+    foundations = [r for r in rows if r.get("kind") == "community_foundation"]
+    own: list[tuple[Row, str]] = []
+    for row in _nearest(foundations) + [r for r in foundations if _distance(r) is None]:
+        if row.get("state") != place.state or not place.state:
+            continue
+        if row.get("county_fips") and place.county_fips:
+            if row["county_fips"] == place.county_fips:
+                own.append((row, f"covers your county ({place.county_name})"))
+        elif place.city and _norm(row.get("city")) == _norm(place.city):
+            own.append((row, f"in your city ({place.city})"))
+    shown = [to_match(row, _with_distance(why, row)) for row, why in own[:limit]]
+    taken = {_key(row) for row, _ in own}
+    others = [r for r in _nearest(foundations) if _key(r) not in taken]
+    shown += [to_match(r) for r in others if _distance(r) <= within][: limit - len(shown)]
+    title = "Local nonprofits and foundations"
+    if shown:
+        return Section("foundation", title, tuple(shown))
+    matches, note = _nothing_within("community foundation", within, others, limit)
+    return Section("foundation", title, matches, note)
+
+
+SECTIONS: dict[str, Callable[[Origin, Sequence[Row], float, int], Section]] = {
+    "nnip": nnip_section,
+    "government": government_section,
+    "university": university_section,
+    "civic_tech": civic_tech_section,
+    "sdc": sdc_section,
+    "foundation": foundation_section,
+}
+#: What ``--kind`` accepts besides the section keys: the published kinds and plain words.
+KIND_ALIASES = {
+    "nnip_partner": "nnip", "local_government": "government", "government": "government",
+    "city": "government", "county": "government", "universities": "university",
+    "college": "university", "brigade": "civic_tech", "civic_tech_group": "civic_tech",
+    "civic_tech_network": "civic_tech", "civictech": "civic_tech",
+    "state_data_center": "sdc", "foundation": "foundation", "community_foundation": "foundation",
+    "nonprofit": "foundation", "nonprofits": "foundation", "foundations": "foundation",
+}
+
+
+class UnknownKind(ValueError):
+    pass
+
+
+def section_keys(kinds: Iterable[str] | None) -> list[str]:
+    """Section keys for ``--kind`` values (guide order kept; nothing given: all)."""
+    wanted = set()
+    for kind in kinds or ():
+        key = kind.strip().lower().replace("-", "_").replace(" ", "_")
+        key = KIND_ALIASES.get(key, key)
+        if key not in SECTIONS:
+            raise UnknownKind(f"unknown kind {kind!r}; choose from "
+                              f"{', '.join(SECTIONS)} (or a published kind such as brigade)")
+        wanted.add(key)
+    return [k for k in SECTIONS if not wanted or k in wanted]
+
+
+def start_something(place: Origin, rows: Sequence[Row]) -> StartSomething:
+    """The guide's suggestions, naming the nearest active civic tech group to ask first."""
+    active = _nearest(r for r in rows if r.get("kind") in CIVIC_TECH_KINDS
+                      and r.get("activity") == "active")
+    first = to_match(active[0], within=False) if active else None
+    if first is None:
+        speaker = ("Invite a speaker from a nearby community: no active civic tech group is "
+                   "listed in this release, so ask the State Data Center or NNIP partner above "
+                   "who they work with.")
+    else:
+        facts = [first.location, f"{km_text(first.distance_km or 0)} away",
+                 f"next event {active[0]['next_event_date']}"
+                 if active[0].get("next_event_date") else "no upcoming event listed"]
+        speaker = (f"Invite a speaker from a nearby community: ask {first.name} "
+                   f"({'; '.join(f for f in facts if f)}) first: they are the nearest active "
+                   "group.")
+    return StartSomething(
+        suggestions=(
+            "Convene an open data conversation: bring the governments, the State Data Center "
+            "and the foundations listed above together around the data your community needs.",
+            speaker,
+            "Hold a hack night: a regular evening where residents, developers and government "
+            "staff work on local data together"
+            + (f"; {first.name} can tell you how they run theirs." if first else "."),
+        ),
+        first_to_ask=first,
+    )
+
+
+def answer(place: Origin, rows: Sequence[Row], within_km: float = DEFAULT_WITHIN_KM,
+           limit: int = DEFAULT_LIMIT, kinds: Iterable[str] | None = None,
+           release: Mapping[str, Any] | None = None) -> Answer:
+    """The whole answer for one place from its candidate rows."""
+    rows = [r for r in rows if r.get("activity") != "gone"]  # never shown, whatever the SQL
+    keys = section_keys(kinds)
+    sections = tuple(SECTIONS[k](place, rows, within_km, limit) for k in keys)
+    suggestions = None
+    civic = next((s for s in sections if s.key == "civic_tech"), None)
+    if civic is not None and not any(m.within for m in civic.matches):
+        suggestions = start_something(place, rows)
+    return Answer(place, within_km, limit, sections, suggestions, release or {})

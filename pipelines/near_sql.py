@@ -1,0 +1,163 @@
+"""The "who is near?" answer in SQL: DuckDB table macros stored in every release, and the one
+query the ``near`` command runs.
+
+Both use the same distance (haversine on the IUGG mean Earth radius, as ``geography``) and the
+same exclusions, so SQL users and the command agree: a point of ``region`` precision (a
+continent, 'Global') or with no coordinates is nobody's nearest, and a ``gone`` group (its
+Meetup page answers 404/410) is never offered.
+
+No pandas, no Dagster: the command imports this on its fast start-up path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+EARTH_RADIUS_KM = 6371.0088  # the same mean radius as geography.distance
+
+#: Precisions whose point cannot stand for the organization's own place.
+UNPLACED = ("region", "none")
+
+
+def distance_sql(lat: str, lon: str) -> str:
+    """Great-circle km from (``lat``, ``lon``) (SQL expressions) to the row's point."""
+    return (
+        f"2 * {EARTH_RADIUS_KM} * asin(least(1.0, sqrt("
+        f"pow(sin(radians(latitude - ({lat})) / 2), 2) "
+        f"+ cos(radians({lat})) * cos(radians(latitude)) "
+        f"* pow(sin(radians(longitude - ({lon})) / 2), 2))))"
+    )
+
+
+_PLACED = (
+    "latitude IS NOT NULL AND longitude IS NOT NULL "
+    f"AND coalesce(location_precision, '') NOT IN {UNPLACED!r}"
+)
+_NOT_GONE = "coalesce(activity, '') <> 'gone'"
+
+
+def _macro(name: str, params: str, where: str, temporary: bool) -> str:
+    return f"""CREATE OR REPLACE {'TEMP ' if temporary else ''}MACRO {name}({params}) AS TABLE
+       SELECT * EXCLUDE (_km), round(_km, 1) AS distance_km
+       FROM (SELECT *, {distance_sql('lat', 'lon')} AS _km FROM intermediaries
+             WHERE {_PLACED} AND {_NOT_GONE}{where})
+       ORDER BY _km, name
+       LIMIT n"""
+
+
+def macro_statements(temporary: bool = False) -> list[str]:
+    """``near(lat, lon, n := 10)``: the n nearest organizations of any kind;
+    ``near_kind(lat, lon, wanted_kind, n := 10)``: the n nearest of one kind
+    (e.g. 'brigade', 'state_data_center'). Both add ``distance_km`` (rounded to 0.1 km)."""
+    return [
+        _macro("near", "lat, lon, n := 10", "", temporary),
+        _macro("near_kind", "lat, lon, wanted_kind, n := 10", " AND kind = wanted_kind",
+               temporary),
+    ]
+
+
+def install_macros(con: duckdb.DuckDBPyConnection, temporary: bool = False) -> None:
+    """Create (or replace) the macros. ``temporary`` works on a read-only connection, so an
+    older release without them answers the same SQL."""
+    for statement in macro_statements(temporary):
+        con.execute(statement)
+
+
+# --- the command's query ---------------------------------------------------------------------
+
+#: Columns the answer reads. Releases from before a column was published lack it: it reads as
+#: NULL, so the answer degrades (e.g. county matched by name) instead of failing.
+ANSWER_COLUMNS = (
+    "intermediary_id", "name", "kind", "role", "government_level", "government_unit",
+    "department", "service_area", "city", "state", "state_fips", "county_fips", "latitude",
+    "longitude", "location_precision", "activity", "activity_reason", "next_event_date",
+    "website", "sources",
+)
+REQUIRED_COLUMNS = ("name", "kind", "latitude", "longitude")
+#: Kinds the answer can show (``project`` has no place; federal teams are kind ``government``).
+ANSWER_KINDS = (
+    "nnip_partner", "local_government", "government", "state_data_center", "brigade",
+    "civic_tech_group", "civic_tech_network", "community_foundation",
+)
+UNIVERSITY_PATTERN = r"\b(University|College|Universidad)\b"
+#: Kinds whose name never makes them a university unit ('City of College Park').
+NOT_UNIVERSITY_KINDS = ("local_government", "government")
+
+
+class ReleaseUnreadable(Exception):
+    """The file is not a release this command can read (no intermediaries table, a column
+    the answer cannot do without)."""
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str = "intermediaries") -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def candidates_sql(columns: set[str]) -> str:
+    """The organizations the answer chooses from, for one place.
+
+    Per group (kind, activity, university or not, government unit) the ``$per_group``
+    nearest placed rows: enough for every distance-ordered section and for the nearest active
+    group; plus the rows that match the place itself whatever their distance (State Data
+    Center agencies of the state, the city's and county's governments, foundations of the
+    county or city). Python (``pipelines.near``) makes the final choice."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise ReleaseUnreadable(f"the intermediaries table has no {', '.join(missing)} column")
+    select = ", ".join(c if c in columns else f"NULL AS {c}" for c in ANSWER_COLUMNS)
+    kinds = ", ".join(f"'{k}'" for k in ANSWER_KINDS)
+    not_university = ", ".join(f"'{k}'" for k in NOT_UNIVERSITY_KINDS)
+    return f"""
+    WITH base AS (
+        SELECT {select} FROM intermediaries
+        WHERE kind IN ({kinds}) AND {_NOT_GONE}
+    ), placed AS (
+        SELECT *,
+            CASE WHEN {_PLACED} THEN {distance_sql('$lat', '$lon')} END AS distance_km,
+            coalesce(kind NOT IN ({not_university})
+                     AND regexp_matches(name, '{UNIVERSITY_PATTERN}'), false) AS university
+        FROM base
+    ), ranked AS (
+        SELECT *, row_number() OVER (
+            PARTITION BY kind, activity, university, government_unit
+            ORDER BY distance_km NULLS LAST, name) AS group_rank
+        FROM placed
+    )
+    SELECT * EXCLUDE (group_rank) FROM ranked
+    WHERE (distance_km IS NOT NULL AND group_rank <= $per_group)
+       OR (state = $state AND (
+              kind = 'state_data_center'
+           OR (kind IN ('local_government', 'government', 'community_foundation') AND (
+                  county_fips = $county_fips
+               OR lower(city) = $city
+               OR contains(lower(name), $county_stem)))))
+    ORDER BY distance_km NULLS LAST, name"""
+
+
+def fetch_candidates(
+    con: duckdb.DuckDBPyConnection,
+    latitude: float,
+    longitude: float,
+    state: str | None,
+    county_fips: str | None,
+    city: str | None,
+    county_stem: str | None,
+    per_group: int,
+) -> list[dict[str, Any]]:
+    """Candidate rows as dicts (every column of :data:`ANSWER_COLUMNS`, ``distance_km`` and
+    ``university``). ``city`` and ``county_stem`` are compared lower-case."""
+    sql = candidates_sql(table_columns(con))
+    cursor = con.cursor()  # DuckDB 2: a half-read result blocks the connection
+    cursor.execute(sql, {
+        "lat": latitude, "lon": longitude, "state": state, "county_fips": county_fips,
+        "city": city.lower() if city else None,
+        "county_stem": county_stem.lower() if county_stem else None,
+        "per_group": per_group,
+    })
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
