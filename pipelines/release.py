@@ -24,6 +24,7 @@ import pandas as pd
 from pipelines.activity import attach_activity
 from pipelines.collect import SourceRecords
 from pipelines.merge import link_events, merge, source_status
+from pipelines.near_sql import install_macros
 from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.rejected import REJECTED_RECORDS
 from schemas.table import Table, duckdb_ddl, published, table_schema
@@ -186,6 +187,7 @@ def write_duckdb(release: Release, output_dir: Path, created: str) -> PublishOut
                 con.unregister("frame")
             for statement in VIEWS:
                 con.execute(statement)
+            install_macros(con)  # near(), near_kind(): the answer in SQL
             con.execute(
                 "CREATE TABLE release_info AS SELECT ? AS inputs_fingerprint, "
                 "CAST(? AS TIMESTAMPTZ) AS created, ? AS sample, ? AS mode, ? AS code_version",
