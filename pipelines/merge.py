@@ -17,9 +17,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from pipelines.collect import SourceRecords
+from pipelines.location import locate_organizations
 from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.table import empty_frame, pandera_schema
-from sources.places import city_centroid
 from sources.registry import source_named
 
 LISTING_COLUMNS = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
@@ -127,23 +127,10 @@ def merge(listings_by_source: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, pd.
             row[column] = present.iloc[0] if len(present) else None
         row["sources"] = "; ".join(dict.fromkeys(members["source"]))
         rows.append(row)
-    intermediaries = locate(pd.DataFrame(rows)).assign(activity="unknown")
+    intermediaries = locate_organizations(pd.DataFrame(rows)).assign(activity="unknown")
     intermediaries = intermediaries.reindex(columns=list(INTERMEDIARIES.columns))
     intermediaries = intermediaries.sort_values("intermediary_id", ignore_index=True)
     return intermediaries, source_records
-
-
-def locate(intermediaries: pd.DataFrame) -> pd.DataFrame:
-    """Say where coordinates come from; give US organizations without any their city's centre,
-    so "which is the nearest?" can be answered for every organization with a known city."""
-    located = intermediaries.copy()
-    has_position = located["latitude"].notna() & located["longitude"].notna()
-    located["location_precision"] = has_position.map({True: "source", False: None})
-    for row in located.index[~has_position]:
-        centre = city_centroid(located.at[row, "city"], located.at[row, "state"])
-        if centre is not None:
-            located.loc[row, ["latitude", "longitude", "location_precision"]] = [*centre, "city"]
-    return located
 
 
 def link_events(events: Sequence[pd.DataFrame], source_records: pd.DataFrame) -> pd.DataFrame:

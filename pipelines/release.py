@@ -151,8 +151,9 @@ VIEWS = (
            pow(sin(radians(latitude - lat) / 2), 2)
            + cos(radians(lat)) * cos(radians(latitude))
              * pow(sin(radians(longitude - lon) / 2), 2))), 1) AS distance_km
-       FROM intermediaries WHERE latitude IS NOT NULL
-       ORDER BY distance_km LIMIT n""",
+       FROM intermediaries
+       WHERE latitude IS NOT NULL AND location_precision NOT IN ('region', 'none')
+       ORDER BY distance_km, name LIMIT n""",
 )
 
 

@@ -76,6 +76,8 @@ define(
           "(the mean position of the city's ZIP codes), 'county', 'state', 'region' (a "
           "continent or wider area: never anyone's nearest organization) or 'none'.",
           enum=("source", "address", "zip", "city", "county", "state", "region", "none")),
+    Field("zip", "string", "Five-digit US ZIP code of the organization's address (the ZIP+4 "
+          "extension is dropped).", pattern=r"^\d{5}$"),
     Field("location_flag", "string", "Why the source's coordinates were not used, when they "
           "were not: 'null_island' (0,0), 'latitude_equals_longitude', 'swapped_axes', "
           "'sign_flipped', 'outside_country', 'outside_state'. Empty when they were fine."),

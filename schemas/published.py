@@ -8,8 +8,10 @@ LOCATION = ("city", "state", "country", "region", "latitude", "longitude")
 INTERMEDIARIES = Table(
     name="intermediaries",
     description="One row per organization a community can call on to find and use local data.",
-    columns=("intermediary_id", "name", "kind", "role", "website", "events_url", *LOCATION,
-             "location_precision", "sources", "activity", "activity_reason", "last_event_date",
+    columns=("intermediary_id", "name", "kind", "role", "department", "government_level",
+             "government_unit", "service_area", "website", "events_url", *LOCATION, "zip",
+             "state_fips", "county_fips", "location_precision", "location_flag", "sources",
+             "activity", "activity_reason", "last_event_date",
              "next_event_date", "activity_as_of", "source_url", "retrieved_at"),
     primary_key=("intermediary_id",),
     optional=("role", "activity_as_of"),
@@ -20,7 +22,9 @@ SOURCE_RECORDS = Table(
     description="One row per listing in a source, linked to the intermediary it describes. "
     "Nothing a source said is lost.",
     columns=("record_id", "intermediary_id", "link_reason", "source", "source_key", "name",
-             "kind", "role", "website", "events_url", *LOCATION, "source_url", "retrieved_at"),
+             "kind", "role", "department", "government_level", "government_unit",
+             "service_area", "website", "events_url", *LOCATION, "zip", "source_url",
+             "retrieved_at"),
     primary_key=("record_id",),
     foreign_keys=(("intermediary_id", "intermediaries", "intermediary_id"),),
     optional=("role",),

@@ -68,7 +68,9 @@ def test_organizations_with_only_a_us_city_get_its_centre_and_say_so():
     assert by_name.loc["Has coordinates", "location_precision"] == "source"
     assert by_name.loc["City only", "location_precision"] == "city"
     assert by_name.loc["City only", "latitude"] == pytest.approx(39.3, abs=0.1)
-    assert by_name.loc["No city"].isna()[["latitude", "location_precision"]].all()
+    assert by_name.loc["No city", "location_precision"] == "state"  # the state's centre
+    assert by_name.loc["City only", "county_fips"] == "24510"  # Baltimore city
+    assert by_name.loc["No city", "state_fips"] == "24"
 
 
 def test_chapters_sharing_a_parent_website_stay_distinct_within_one_source():

@@ -232,7 +232,10 @@ def test_older_profile_paths_count_but_other_sites_and_pages_do_not():
 
 def test_listings_have_the_shared_source_records_columns(partners):
     listings = nnip.to_listings(partners)
-    assert set(LISTING_COLUMNS) - {"role"} <= set(listings.columns)  # NNIP has no roles
+    # NNIP has no roles, departments, government levels or ZIP codes: the merge leaves them empty
+    optional = {"role", "department", "government_level", "government_unit", "service_area",
+                "zip"}
+    assert set(LISTING_COLUMNS) - optional <= set(listings.columns)
     assert set(listings["source"]) == {"nnip"} and set(listings["country"]) == {"US"}
     assert listings["events_url"].isna().all() and listings["latitude"].isna().all()
     assert (listings["source_url"] == partners["source_url"]).all()
