@@ -18,6 +18,8 @@ from pipelines.collect import (
     parse_source,
     replay_source,
 )
+from pipelines.fetching import fetch_all
+from pipelines.lock import RefreshLock
 from pipelines.release import (
     PublishOutcome,
     Release,
@@ -39,6 +41,69 @@ def _preview(frame: pd.DataFrame, rows: int = 5) -> dg.MetadataValue:
     return dg.MetadataValue.md(text)
 
 
+def _snapshot_description(source: Source) -> str:
+    return (f"Raw responses of {source.title}, archived as an immutable snapshot "
+            "(or the newest snapshot in the replay folder).")
+
+
+def _snapshot_metadata(outcome: FetchOutcome, url: str, seconds: float | None = None) -> dict:
+    return {
+        "mode": "replay" if outcome.replayed else "live",
+        "url": url,
+        "snapshot": outcome.snapshot or "none",
+        "problem": outcome.problem or "",
+        **({"fetch_seconds": dg.MetadataValue.float(round(seconds, 2))}
+           if seconds is not None else {}),
+    }
+
+
+def _replay(source: Source, url: str, settings: PipelineSettings) -> FetchOutcome:
+    try:
+        return replay_source(source, url, Path(settings.replay_dir))
+    except SnapshotError as error:  # no replay folder at all: stop at once
+        raise dg.Failure(description=str(error), allow_retries=False) from error
+
+
+def snapshot_assets(sources: tuple[Source, ...]) -> list[dg.AssetsDefinition]:
+    """The fetch step: one multi-asset fetching every source that needs no other's records
+    concurrently (one thread per host, so a live refresh costs its slowest host, not the sum),
+    still one ``<source>_snapshot`` asset per source in the graph; and one asset per source
+    that needs another's records, after them."""
+    independent = tuple(s for s in sources if not s.needs)
+    return ([fetch_sources_asset(independent)] if independent else []) + [
+        snapshot_asset(s) for s in sources if s.needs]
+
+
+def fetch_sources_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
+    outs = {f"{s.name}_snapshot": dg.AssetOut(group_name="sources", kinds={"python"},
+                                              description=_snapshot_description(s),
+                                              is_required=False)  # a run may pick a few
+            for s in sources}
+
+    @dg.multi_asset(name="fetch_sources", outs=outs, can_subset=True)
+    def _fetch_sources(context: dg.AssetExecutionContext, settings: PipelineSettings,
+                       refresh_lock: RefreshLock):  # held for the whole run (pipelines/lock.py)
+        chosen = [s for s in sources
+                  if dg.AssetKey(f"{s.name}_snapshot") in context.selected_asset_keys]
+        urls = {s.name: settings.url_for(s) for s in chosen}
+        if settings.replaying:
+            context.log.info(f"replaying {len(chosen)} sources from {settings.replay_dir}")
+            fetched = {s.name: (_replay(s, urls[s.name], settings), None) for s in chosen}
+        else:
+            context.log.info("fetching " + ", ".join(f"{s.name} ({urls[s.name]})" for s in chosen))
+            done = fetch_all([(s, urls[s.name]) for s in chosen], settings.snapshots,
+                             settings.http(), progress=context.log.info)
+            fetched = {name: (f.outcome, f.seconds) for name, f in done.items()}
+        for source in chosen:
+            outcome, seconds = fetched[source.name]
+            if outcome.problem:
+                context.log.warning(f"skipped: {outcome.problem}")
+            yield dg.Output(outcome, output_name=f"{source.name}_snapshot",
+                            metadata=_snapshot_metadata(outcome, urls[source.name], seconds))
+
+    return _fetch_sources
+
+
 def snapshot_asset(source: Source) -> dg.AssetsDefinition:
     ins = {needed: dg.AssetIn(key=f"{needed}_records") for needed in source.needs}
 
@@ -46,20 +111,17 @@ def snapshot_asset(source: Source) -> dg.AssetsDefinition:
         name=f"{source.name}_snapshot",
         group_name="sources",
         ins=ins,
-        description=f"Raw responses of {source.title}, archived as an immutable snapshot "
-        "(or the newest snapshot in the replay folder).",
+        description=_snapshot_description(source),
         kinds={"python"},
     )
     def _snapshot(
-        context: dg.AssetExecutionContext, settings: PipelineSettings, **upstream: SourceRecords
+        context: dg.AssetExecutionContext, settings: PipelineSettings, refresh_lock: RefreshLock,
+        **upstream: SourceRecords,
     ) -> FetchOutcome:
         url = settings.url_for(source)
         if settings.replaying:
             context.log.info(f"{source.name}: replaying from {settings.replay_dir}")
-            try:
-                outcome = replay_source(source, url, Path(settings.replay_dir))
-            except SnapshotError as error:  # no replay folder at all: stop at once
-                raise dg.Failure(description=str(error), allow_retries=False) from error
+            outcome = _replay(source, url, settings)
         else:
             context.log.info(f"{source.name}: fetching {url}")
             records = {name: result.records for name, result in upstream.items()}
@@ -67,12 +129,7 @@ def snapshot_asset(source: Source) -> dg.AssetsDefinition:
                                    progress=context.log.info)
         if outcome.problem:
             context.log.warning(f"skipped: {outcome.problem}")
-        context.add_output_metadata({
-            "mode": "replay" if outcome.replayed else "live",
-            "url": url,
-            "snapshot": outcome.snapshot or "none",
-            "problem": outcome.problem or "",
-        })
+        context.add_output_metadata(_snapshot_metadata(outcome, url))
         return outcome
 
     return _snapshot
@@ -88,7 +145,8 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
         kinds={"pandas"},
     )
     def _records(
-        context: dg.AssetExecutionContext, settings: PipelineSettings, fetched: FetchOutcome
+        context: dg.AssetExecutionContext, settings: PipelineSettings, refresh_lock: RefreshLock,
+        fetched: FetchOutcome,
     ) -> SourceRecords:
         result = parse_source(source, fetched, settings.state_root, settings.floor_for(source),
                               settings.max_reject_share)
@@ -237,7 +295,8 @@ def _publish_metadata(context: dg.AssetExecutionContext, outcome: PublishOutcome
           description="outputs/datapackage.json and its CSVs, validated with Frictionless "
           "before they replace the previous release.")
 def datapackage(
-    context: dg.AssetExecutionContext, settings: PipelineSettings, intermediaries: Release
+    context: dg.AssetExecutionContext, settings: PipelineSettings, refresh_lock: RefreshLock,
+    intermediaries: Release,
 ) -> PublishOutcome:
     outcome = write_package(intermediaries, settings.outputs, utc_timestamp())
     _publish_metadata(context, outcome)
@@ -249,7 +308,8 @@ def datapackage(
           "atomically; readers open it read-only. Written after the data package validated, "
           "so the two never disagree.")
 def intermediaries_duckdb(
-    context: dg.AssetExecutionContext, settings: PipelineSettings, intermediaries: Release
+    context: dg.AssetExecutionContext, settings: PipelineSettings, refresh_lock: RefreshLock,
+    intermediaries: Release,
 ) -> PublishOutcome:
     outcome = write_duckdb(intermediaries, settings.outputs, utc_timestamp())
     _publish_metadata(context, outcome)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import assets
+from pipelines.lock import refresh_lock_resource
 from pipelines.settings import PipelineSettings
 from sources.registry import SOURCES
 
@@ -25,15 +26,15 @@ weekly_refresh = dg.ScheduleDefinition(
 
 def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
     """Everything Dagster needs; tests pass their own settings instead of patching."""
-    per_source = [
-        dg.Definitions(assets=[assets.snapshot_asset(source)]) for source in SOURCES
-    ] + [assets.records_asset(source) for source in SOURCES]
+    per_source = [dg.Definitions(assets=assets.snapshot_assets(SOURCES))] + [
+        assets.records_asset(source) for source in SOURCES]
+    settings = settings or PipelineSettings.from_env()
     core = dg.Definitions(
         assets=[assets.intermediaries, assets.intermediaries_duckdb, assets.datapackage],
         asset_checks=[assets.unique_ids, assets.geolocated_share, assets.package_valid],
         jobs=[refresh_job],
         schedules=[weekly_refresh],
-        resources={"settings": settings or PipelineSettings.from_env()},
+        resources={"settings": settings, "refresh_lock": refresh_lock_resource},
         executor=dg.in_process_executor,  # a small graph: one process beats one per step
     )
     return dg.Definitions.merge(*per_source, core)

@@ -167,5 +167,5 @@ def test_one_request_that_exhausted_its_connection_retries_marks_the_host_down(f
     c = client(fast_http, host_down_after=3, retries=2, obey_robots=False)
     with pytest.raises(FetchError, match="could not connect"):
         c.get(f"http://127.0.0.1:{port}/page")  # three attempts, with backoff
-    with pytest.raises(FetchError, match="marked down for this run after 3 failed connection"):
+    with pytest.raises(FetchError, match="marked down for this run after 3 failed attempts"):
         c.get(f"http://127.0.0.1:{port}/next")
