@@ -27,6 +27,7 @@ from schemas.table import pandera_schema
 from sources.base import Recorder, Source
 from sources.errors import FetchError, ParseError
 from sources.places import usps_code
+from sources.rejects import Parsed, keep_valid_rows
 from sources.snapshot import Page, Snapshot
 from sources.text import main_content, slug, tag_text
 
@@ -90,8 +91,9 @@ def profile_links(html: bytes | str, base_url: str) -> dict[str, str]:
 
 # --- parse ------------------------------------------------------------------------------------
 
-def parse(snapshot: Snapshot) -> pd.DataFrame:
-    """Snapshot of the listing and its profiles -> one validated row per partner organization.
+def parse(snapshot: Snapshot) -> Parsed:
+    """Snapshot of the listing and its profiles -> one validated row per partner organization;
+    a row that breaks the table's rules is quarantined (``Parsed.rejected``), not fatal.
 
     Profiles whose fetch failed are absent from the snapshot (and listed in its failures); they
     are skipped here, and the source's record-count checks catch a large loss.
@@ -110,7 +112,9 @@ def parse(snapshot: Snapshot) -> pd.DataFrame:
         for row in parse_profile(snapshot.body(page), url, listing_label):
             rows.append({**row, "source_url": page.url, "retrieved_at": page.retrieved_at})
     frame = pd.DataFrame(_with_record_ids(rows), columns=list(NNIP_PARTNERS.columns))
-    return pandera_schema(NNIP_PARTNERS).validate(frame)
+    valid, rejected = keep_valid_rows(frame, pandera_schema(NNIP_PARTNERS), source="nnip",
+                                      key_column="name")
+    return Parsed(valid.reset_index(drop=True), rejected)
 
 
 def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[dict[str, Any]]:
@@ -124,7 +128,11 @@ def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[
     found = read_fields(main)
     fields = found.fields
     organizations = [_organization(item, url) for item in fields.get("organization", [])]
-    organizations = [org for org in organizations if org["name"]]
+    unique: dict[str, dict[str, str | None]] = {}
+    for org in organizations:
+        if org["name"]:
+            unique.setdefault(org["name"], org)  # each organization once, in page order
+    organizations = list(unique.values())
     if not organizations:
         raise ParseError("nnip", url, "the profile names no organization",
                          "an 'Organization' field naming the partner organization(s)")
@@ -535,13 +543,21 @@ def _page_or_none(snapshot: Snapshot, url: str) -> Page | None:
 
 
 def _with_record_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """record_id is 'nnip:<organization slug>', qualified by partnership if a name repeats."""
+    """record_id is 'nnip:<organization slug>', qualified by partnership if a name repeats, and
+    numbered if it still repeats (or meets another's id), so ids are always unique."""
     counts: dict[str, int] = {}
     for row in rows:
         counts[slug(row["name"])] = counts.get(slug(row["name"]), 0) + 1
+    used: set[str] = set()
     for row in rows:
         key = slug(row["name"])
-        row["record_id"] = f"nnip:{key}" if counts[key] == 1 else f"nnip:{key}-{row['partnership']}"
+        record_id = f"nnip:{key}" if counts[key] == 1 else f"nnip:{key}-{row['partnership']}"
+        number = 1
+        while record_id in used:
+            number += 1
+            record_id = f"nnip:{key}-{row['partnership']}-{number}"
+        used.add(record_id)
+        row["record_id"] = record_id
     return rows
 
 

@@ -29,6 +29,7 @@ from schemas.table import pandera_schema
 from sources.base import Recorder, Source
 from sources.errors import FetchError, ParseError
 from sources.places import usps_code
+from sources.rejects import Parsed, keep_valid_rows
 from sources.snapshot import Snapshot
 from sources.text import main_content, slug, tag_text
 
@@ -147,8 +148,9 @@ def state_code(text: str | None) -> str | None:
 
 # --- parse ------------------------------------------------------------------------------------
 
-def parse(snapshot: Snapshot) -> pd.DataFrame:
-    """Snapshot of the national page and the state pages -> one validated row per agency.
+def parse(snapshot: Snapshot) -> Parsed:
+    """Snapshot of the national page and the state pages -> one validated row per agency; a row
+    that breaks the table's rules is quarantined (``Parsed.rejected``), not fatal.
 
     State pages whose fetch failed are absent (and listed in the snapshot's failures); the
     lead-count and missing-state checks catch the gap.
@@ -170,7 +172,9 @@ def parse(snapshot: Snapshot) -> pd.DataFrame:
         for row in agencies:
             rows.append({**row, "retrieved_at": page.retrieved_at})
     frame = pd.DataFrame(with_record_ids(rows), columns=list(SDC_AGENCIES.columns))
-    return pandera_schema(SDC_AGENCIES).validate(frame)
+    valid, rejected = keep_valid_rows(frame, pandera_schema(SDC_AGENCIES), source="sdc",
+                                      key_column="record_id")
+    return Parsed(valid.reset_index(drop=True), rejected)
 
 
 def is_state_page(url: str) -> bool:
@@ -458,20 +462,25 @@ def describe_agency(entry: AgencyEntry, page_url: str) -> dict[str, Any]:
 
 def with_record_ids(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """record_id is 'sdc:<state>:<name slug>', qualified by department when a name repeats in a
-    state (several departments of one university), then numbered if it still repeats."""
+    state (several departments of one university), then numbered while it still repeats (or
+    meets another agency's id), so ids are always unique."""
     def base(row: dict[str, Any]) -> str:
         return f"sdc:{row['state'].lower()}:{slug(row['name'])}"
 
     counts: dict[str, int] = {}
     for row in rows:
         counts[base(row)] = counts.get(base(row), 0) + 1
-    seen: dict[str, int] = {}
+    used: set[str] = set()
     for row in rows:
         key = base(row)
         if counts[key] > 1 and row.get("department"):
             key = f"{key}--{slug(row['department'])}"
-        seen[key] = seen.get(key, 0) + 1
-        row["record_id"] = key if seen[key] == 1 else f"{key}-{seen[key]}"
+        record_id, number = key, 1
+        while record_id in used:
+            number += 1
+            record_id = f"{key}-{number}"
+        used.add(record_id)
+        row["record_id"] = record_id
     return rows
 
 

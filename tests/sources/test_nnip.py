@@ -53,7 +53,7 @@ def recorded_snapshot(root: Path, listing: str = "listing.html", **replaced: str
 
 @pytest.fixture
 def partners(tmp_path: Path):
-    return nnip.parse(recorded_snapshot(tmp_path))
+    return nnip.parse(recorded_snapshot(tmp_path)).records
 
 
 def row(partners, name: str) -> dict:
@@ -135,8 +135,9 @@ def test_contacts_are_organizational_never_a_person(partners):
 def test_drupal_7_and_drupal_8_markup_give_identical_records(tmp_path):
     """The Drupal 8+ page (field__label / field__item / field--name-...) is the recorded Drupal 7
     page with new class names and wrappers: the same facts must give the same rows."""
-    drupal7 = nnip.parse(recorded_snapshot(tmp_path / "d7"))
-    drupal8 = nnip.parse(recorded_snapshot(tmp_path / "d8", baltimore="profile_baltimore_d8.html"))
+    drupal7 = nnip.parse(recorded_snapshot(tmp_path / "d7")).records
+    drupal8 = nnip.parse(
+        recorded_snapshot(tmp_path / "d8", baltimore="profile_baltimore_d8.html")).records
     assert b"field-label" not in fixture("profile_baltimore_d8.html")
     pd.testing.assert_frame_equal(drupal7, drupal8)
     url = profile_url("baltimore")
@@ -205,7 +206,7 @@ def test_a_profile_without_an_organization_name_is_a_parse_error_naming_its_url(
 
 def test_a_listing_without_partner_links_yields_no_partners_and_fails_the_count_rule(tmp_path):
     snapshot = recorded_snapshot(tmp_path, listing="listing_no_links.html")
-    partners = nnip.parse(snapshot)
+    partners = nnip.parse(snapshot).records
     assert partners.empty
     problem = count_problem(nnip.SOURCE, len(partners), previous=6, floor=nnip.SOURCE.min_records)
     assert problem and "expected at least 25" in problem
@@ -270,7 +271,7 @@ def test_the_fetch_plan_gets_the_listing_then_each_profile_once(tmp_path):
     paths = [r.path for r in requests]
     assert paths[0] == "/robots.txt"  # the polite client asks first; 404 means allowed
     assert paths[1:] == ["/partners/profiles"] + [f"/partners/profiles/{s}" for s in PROFILES]
-    partners = nnip.parse(snapshot)
+    partners = nnip.parse(snapshot).records
     assert len(partners) == 6
     assert set(partners["source_url"]) == {f"{base}/partners/profiles/{s}" for s in PROFILES}
 
@@ -282,7 +283,7 @@ def test_a_failed_profile_is_recorded_and_the_rest_still_parse(tmp_path):
     snapshot, base, _ = fetch_into(tmp_path, routes)
 
     assert [f.url for f in snapshot.failures] == [f"{base}/partners/profiles/detroit"]
-    partners = nnip.parse(snapshot)
+    partners = nnip.parse(snapshot).records
     assert "Data Driven Detroit" not in set(partners["name"])
     assert len(partners) == 5
 
@@ -305,3 +306,28 @@ def test_a_failed_listing_fails_the_fetch(tmp_path):
 ])
 def test_mailboxes_are_recognised_by_whole_parts_of_the_address(email, organizational):
     assert nnip._is_organizational(email, {"ed"}, ["NeighborhoodInfo DC"]) is organizational
+
+
+# --- regressions found by fuzzing (tests/fuzz) -----------------------------------------------
+
+def test_a_profile_naming_its_organization_twice_gives_one_row_with_a_unique_id(tmp_path):
+    """Fuzzing found a profile whose fields repeat (the page's content twice) broke the
+    record_id uniqueness rule and lost the whole source in a SchemaError."""
+    page = fixture("profile_baltimore.html")
+    article = page[page.index(b"<article"):page.index(b"</article>") + len(b"</article>")]
+    doubled = page.replace(article, article + article)
+    snapshot = recorded_snapshot(tmp_path)
+    parsed = nnip.parse(make_snapshot(tmp_path / "doubled", "nnip", {
+        **{p.url: snapshot.body(p) for p in snapshot.pages},
+        profile_url("baltimore"): doubled}, retrieved_at=RETRIEVED_AT))
+    assert doubled.count(b"Organization:") == 2
+    baltimore = parsed.records[parsed.records["partnership"] == "baltimore"]
+    assert len(baltimore) == 1 and parsed.records["record_id"].is_unique
+    assert parsed.rejected == []
+
+
+def test_record_ids_stay_unique_when_a_numbered_id_meets_a_real_one():
+    rows = [{"name": "Data Hub", "partnership": "x"}, {"name": "Data Hub", "partnership": "x"},
+            {"name": "Data Hub x", "partnership": "y"}]
+    ids = [row["record_id"] for row in nnip._with_record_ids(rows)]
+    assert len(set(ids)) == 3, ids

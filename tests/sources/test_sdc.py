@@ -36,7 +36,7 @@ def national_page() -> bytes:
 @pytest.fixture
 def agencies(tmp_path):
     pages = {sdc.URL: national_page()} | {state_url(s): recorded(s) for s in STATES}
-    return sdc.parse(make_snapshot(tmp_path, "sdc", pages)).set_index("record_id")
+    return sdc.parse(make_snapshot(tmp_path, "sdc", pages)).records.set_index("record_id")
 
 
 # --- the parser on recorded pages ---------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_a_snapshot_with_an_emptied_state_page_fails_the_shape_check(tmp_path):
     maine = state_url("maine")
     pages = {sdc.URL: national_page(), state_url("guam"): recorded("guam"),
              maine: (PAGES / "changed" / "maine.html").read_bytes()}
-    agencies = sdc.parse(make_snapshot(tmp_path, "sdc", pages))
+    agencies = sdc.parse(make_snapshot(tmp_path, "sdc", pages)).records
     assert set(agencies["state"]) == {"GU"}  # Maine yields no agencies ...
     problem = sdc.health(agencies, {"states": ["GU", "ME"]})
     assert "no agencies for ME" in problem  # ... which the blocking expected_shape check reports
@@ -292,7 +292,7 @@ def test_fetch_follows_the_state_links_and_carries_on_past_failed_pages(tmp_path
     assert len(server.hits("/about/partners/sdc/member-network/new-york.html")) == 1
     assert len(snapshot.pages) == 5
     assert len(snapshot.failures) == 52  # the other states answer 404 here
-    records = sdc.parse(snapshot)
+    records = sdc.parse(snapshot).records
     assert set(records["state"]) == {"NY", "TX", "GU", "DC"}
     guam = records[records["state"] == "GU"].iloc[0]
     page = snapshot.page(guam["source_url"])
