@@ -98,7 +98,7 @@ def release_info(con: Any, path: Path) -> dict[str, Any]:
     if row:
         for name, value in zip(names, row[0], strict=True):
             if name in ("created", "sample", "mode", "code_version"):
-                info[name] = value if isinstance(value, bool | None) else str(value)
+                info[name] = value if isinstance(value, bool | None) else _cell(value)
     return info
 
 
@@ -137,17 +137,18 @@ def near(
         help="A ZIP code (45402), 'City, ST' (\"Dayton, OH\"), a county, a state or "
         "'lat,lon' (\"39.76,-84.19\").")],
     kind: Annotated[list[str] | None, typer.Option(
-        "--kind", "-k", help="Only these sections (repeatable): nnip, government, university, "
-        "civic_tech, sdc, foundation (or a published kind such as brigade).")] = None,
+        "--kind", "-k", metavar="KIND", help="Only these sections (repeatable): nnip, "
+        "government, university, civic_tech, sdc, foundation (or a published kind such as "
+        "brigade).")] = None,
     within: Annotated[float, typer.Option(
-        "--within", min=0.1, help="Radius in km: what counts as near.")] = 100.0,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1,
+        "--within", min=0.1, metavar="KM", help="Radius in km: what counts as near.")] = 100.0,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, metavar="N",
                                        help="Matches shown per section.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output (the same "
                                           "content as the tables).")] = False,
     release: Annotated[Path | None, typer.Option(
-        "--release", help="A release's DuckDB file or folder (default: the current release, "
-        "outputs/current/ or outputs/).")] = None,
+        "--release", metavar="PATH", help="A release's DuckDB file or folder (default: the "
+        "current release, outputs/current/ or outputs/).")] = None,
 ) -> None:
     """Who can I call about data here? The answer in the users' guide's order."""
     from pipelines.near import UnknownKind, section_keys
@@ -239,8 +240,12 @@ def render_answer(result: Any, console: Any) -> None:
     if result.start_something:
         console.print()
         console.print("[bold]Little is happening nearby: start something[/]")
+        ideas = Table.grid(padding=(0, 1))
+        ideas.add_column(width=3, justify="right")
+        ideas.add_column()
         for suggestion in result.start_something.suggestions:
-            console.print(f"  • {escape(suggestion)}")
+            ideas.add_row("•", escape(suggestion))
+        console.print(ideas)
 
 
 # --- the pipeline ----------------------------------------------------------------------------
@@ -266,8 +271,7 @@ def refresh(
     verbose: Annotated[bool, typer.Option("--verbose", help="Show Dagster's step events.")]
     = False,
 ) -> None:
-    """Fetch every source (or replay snapshots) and publish a new release (as
-    intermediaries-refresh)."""
+    """Fetch every source (or replay snapshots) and publish a release: intermediaries-refresh."""
     argv = []
     if replay:
         argv += ["--replay", replay]
@@ -305,7 +309,8 @@ def replay(
 @app.command()
 def validate(
     release: Annotated[Path | None, typer.Option(
-        "--release", help="A release's folder or DuckDB file (default: the current release).")]
+        "--release", metavar="PATH",
+        help="A release's folder or DuckDB file (default: the current release).")]
     = None,
 ) -> None:
     """Validate the release's data package (datapackage.json) with Frictionless."""
@@ -334,10 +339,13 @@ def validate(
 @app.command()
 def status(
     release: Annotated[Path | None, typer.Option(
-        "--release", help="A release's folder or DuckDB file (default: the current release).")]
+        "--release", metavar="PATH",
+        help="A release's folder or DuckDB file (default: the current release).")]
     = None,
 ) -> None:
     """What each source last did: fresh, carried forward or missing, with counts and problems."""
+    from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     try:
@@ -360,13 +368,25 @@ def status(
     console.print(f"[bold]Release {path}[/]" + (f" ({'; '.join(facts)})" if facts else ""))
     if info.get("sample"):
         console.print("[yellow]Sample release: built from recorded sample data.[/]")
-    table = Table(show_lines=False)
-    columns = ("source", "status", "records", "retrieved_at", "snapshot", "sample", "problem")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    columns = ("source", "status", "records", "retrieved_at", "problem")
     for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
+        table.add_column(column.replace("_", " "), overflow="fold",
+                         no_wrap=column != "problem")
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(escape(_cell(row.get(c))) for c in columns))
     console.print(table)
+
+
+def _cell(value: Any) -> str:
+    """Table text: times as ISO 8601 UTC ('2026-11-01T12:00:00Z'), nothing as ''."""
+    if value is None:
+        return ""
+    if hasattr(value, "astimezone"):
+        from datetime import UTC
+
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
 
 
 def main() -> None:  # pragma: no cover (console script entry point is ``app``)

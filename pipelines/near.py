@@ -153,6 +153,8 @@ class Answer:
 
 
 def km_text(km: float) -> str:
+    if km < 0.1:
+        return "under 0.1 km"
     return f"{km:.1f} km" if km < 10 else f"{km:.0f} km"
 
 
@@ -374,8 +376,10 @@ def sdc_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -
         return Section("sdc", title, tuple(to_match(r, _with_distance(why, r))
                                            for r in _unique(mine)[:limit]))
     where = f"for {place.state}" if place.state else "for this place (outside the US states)"
-    matches, note = _nothing_within("State Data Center agency", within,
-                                    _unique(_nearest(agencies)), limit, where=where)
+    nearest = sorted(_nearest(agencies),  # a state's agencies often share a point: lead first
+                     key=lambda r: (round(_distance(r), 1), ROLE_ORDER.get(r.get("role"), 3)))
+    matches, note = _nothing_within("State Data Center agency", within, _unique(nearest),
+                                    limit, where=where)
     return Section("sdc", title, matches, note)
 
 

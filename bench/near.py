@@ -1,0 +1,127 @@
+"""Time the "who is near?" answer over 100,000 synthetic organizations.
+
+Targets (issue 12): the SQL macro warm ≤ 50 ms; the whole ``intermediaries near 45402``
+command, start-up included, ≤ 1 s. Prints the figures; exits 1 when a target is missed.
+
+    .venv/bin/python bench/near.py [--rows 100000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipelines.near_sql import fetch_candidates, install_macros  # noqa: E402
+
+KINDS = [  # (kind, share): roughly the live mix, governments dominating
+    ("local_government", 0.55), ("community_foundation", 0.15), ("state_data_center", 0.12),
+    ("brigade", 0.06), ("civic_tech_group", 0.08), ("civic_tech_network", 0.01),
+    ("nnip_partner", 0.01), ("government", 0.02),
+]
+STATES = ["AL", "AZ", "CA", "CO", "FL", "GA", "IL", "IN", "MI", "MN", "MO", "MT", "NC", "NY",
+          "OH", "OR", "PA", "TX", "VA", "WA"]
+
+
+def build(path: Path, rows: int) -> None:
+    """``rows`` organizations scattered over the contiguous US, every kind and activity, 1 %
+    region-wide points, 2 % named like university units, published columns only."""
+    kind_case = "CASE " + " ".join(
+        f"WHEN u < {sum(s for _, s in KINDS[: i + 1]):.4f} THEN '{k}'"
+        for i, (k, _) in enumerate(KINDS)) + " ELSE 'local_government' END"
+    states = "[" + ", ".join(f"'{s}'" for s in STATES) + "]"
+    with duckdb.connect(str(path)) as con:
+        con.execute("SELECT setseed(0.42)")
+        con.execute(f"""
+            CREATE TABLE intermediaries AS
+            WITH r AS (SELECT i, random() AS u, random() AS a, random() AS b, random() AS c
+                       FROM range({rows}) t(i))
+            SELECT printf('im-%012x', i) AS intermediary_id,
+                   CASE WHEN c < 0.02 THEN 'University Center ' || i
+                        ELSE 'Organization ' || i END AS name,
+                   {kind_case} AS kind,
+                   CASE WHEN c > 0.9 THEN 'lead' WHEN c > 0.6 THEN 'coordinating'
+                        ELSE 'affiliate' END AS role,
+                   CASE WHEN b < 0.3 THEN 'county' ELSE 'city' END AS government_level,
+                   CASE WHEN a < 0.8 THEN 'general' ELSE 'department' END AS government_unit,
+                   NULL AS department, 'city' AS service_area,
+                   'https://example.org/' || i AS website,
+                   'City ' || (i % 5000) AS city,
+                   {states}[1 + (i % {len(STATES)})] AS state,
+                   NULL AS state_fips, printf('%05d', (i % 3000) + 1000) AS county_fips,
+                   25 + 24 * b AS latitude, -124 + 57 * a AS longitude,
+                   CASE WHEN c > 0.99 THEN 'region' ELSE 'source' END AS location_precision,
+                   CASE WHEN u * 7 % 1 < 0.3 THEN 'active' WHEN u * 7 % 1 < 0.5 THEN 'dormant'
+                        WHEN u * 7 % 1 < 0.6 THEN 'gone' ELSE 'unknown' END AS activity,
+                   NULL AS activity_reason, '2026-12-10' AS next_event_date,
+                   'bench' AS sources
+            FROM r""")
+        install_macros(con)
+
+
+def timed(fn, runs: int) -> list[float]:  # noqa: ANN001
+    fn()  # warm
+    out = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5, help="runs of the whole command")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "intermediaries.duckdb"
+        start = time.perf_counter()
+        build(path, args.rows)
+        print(f"built {args.rows:,} synthetic organizations in "
+              f"{time.perf_counter() - start:.1f} s ({path.stat().st_size / 2**20:.1f} MiB)")
+        with duckdb.connect(str(path), read_only=True) as con:
+            figures = {
+                "near(39.76, -84.19, 10)": timed(
+                    lambda: con.execute("SELECT * FROM near(39.76, -84.19, 10)").fetchall(), 20),
+                "near_kind(39.76, -84.19, 'brigade', 10)": timed(
+                    lambda: con.execute("SELECT * FROM near_kind(39.76, -84.19, 'brigade', 10)"
+                                        ).fetchall(), 20),
+                "the command's candidate query": timed(
+                    lambda: fetch_candidates(con, 39.7563, -84.1895, "OH", "39113", "Dayton",
+                                             "montgomery", 6), 20),
+            }
+        ok = True
+        for label, times in figures.items():
+            median = statistics.median(times) * 1000
+            print(f"{label:42} warm median {median:6.1f} ms, max {max(times) * 1000:6.1f} ms")
+            ok &= median <= 50
+        command = [sys.executable, "-m", "pipelines.commands", "near", "45402", "--release",
+                   str(path)]
+        walls = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+            walls.append(time.perf_counter() - start)
+            if done.returncode:
+                print(done.stdout, done.stderr)
+                return 1
+        print(f"{'intermediaries near 45402 (whole command)':42} median "
+              f"{statistics.median(walls):.2f} s, min {min(walls):.2f} s, max {max(walls):.2f} s"
+              f" over {args.runs} runs")
+        ok &= statistics.median(walls) <= 1.0
+        print("targets met (SQL ≤ 50 ms warm, command ≤ 1 s)" if ok else "TARGET MISSED")
+        return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
