@@ -64,15 +64,17 @@ def resolve_release(path: Path | None = None) -> Path:
         if candidate.is_file():
             return candidate
     where = " or ".join(str(c) for c in candidates)
-    message = f"no release found ({where} does not exist)."
     root = output_root()
     others = [d for d in (root / "sample", root / "replay") if (d / DUCKDB_FILE).is_file()]
     if others:
-        message += " There is a sample or replay release: " + "; ".join(
-            f"--release {d}" for d in others) + "."
-    message += (" To get a release: `make sample` builds one from the bundled sample snapshots "
-                "(into outputs/sample/, then use --release outputs/sample), `make run` fetches "
-                "every source live and publishes to outputs/.")
+        message = (f"no release at {where}; a sample or replay release is there: add "
+                   + " or ".join(f"--release {d}" for d in others)
+                   + ". `make run` fetches every source and publishes the live release.")
+    else:
+        message = (f"no release yet ({where} does not exist). `make sample` builds one from "
+                   "the bundled sample snapshots (into outputs/sample/: add --release "
+                   "outputs/sample); `make run` fetches every source and publishes to "
+                   "outputs/.")
     raise NoRelease(message)
 
 

@@ -118,7 +118,11 @@ def test_no_release_yet_says_how_to_get_one(tmp_path):
     result = run("near", "45402", env={"INTERMEDIARIES_OUTPUT_DIR": str(tmp_path)})
     assert result.exit_code == 2
     text = " ".join(result.output.split())
-    assert "no release found" in text and "make sample" in text and "make run" in text
+    assert "no release yet" in text and "make sample" in text and "make run" in text
+    write_release(tmp_path / "sample")  # after `make sample`: point at it
+    hint = run("near", "45402", env={"INTERMEDIARIES_OUTPUT_DIR": str(tmp_path)})
+    assert hint.exit_code == 2
+    assert f"add --release {tmp_path / 'sample'}" in " ".join(hint.output.split())
 
 
 def test_the_current_release_is_preferred_to_the_top_level_one(tmp_path):
