@@ -308,7 +308,7 @@ def nnip_section(place: Origin, rows: Sequence[Row], within: float, limit: int) 
 
 def _is_own_city(row: Row, place: Origin) -> bool:
     return bool(place.city and row.get("state") == place.state
-                and government_level(row) in ("city", "tribal", None)
+                and government_level(row) in ("city", "tribal")  # not a federal team
                 and _norm(row.get("city")) == _norm(place.city))
 
 
