@@ -28,6 +28,7 @@ from protego import Protego
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    IncompleteRead,
     MaxRetryError,
     NameResolutionError,
     NewConnectionError,
@@ -365,6 +366,7 @@ class PoliteClient:
                 chunks.append(chunk)
         except requests.RequestException as error:
             self._state(response.url or url).failures += 1  # the answer never arrived whole
+            size += _partial_bytes(error)
             if announced is not None and size < announced:
                 problem = (f"the answer broke off after {size:,} of the {announced:,} bytes it "
                            "announced (truncated)")
@@ -458,6 +460,20 @@ def _reason(error: Exception) -> BaseException:
     if isinstance(inner, BaseException):
         return inner
     return error
+
+
+def _partial_bytes(error: BaseException) -> int:
+    """Bytes urllib3 read before a body broke off (its IncompleteRead keeps only the count)."""
+    seen: list[BaseException] = []
+    todo: list[object] = [error]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, IncompleteRead):
+            return item.partial if isinstance(item.partial, int) else len(item.partial)
+        if isinstance(item, BaseException) and item not in seen:
+            seen.append(item)
+            todo.extend(item.args)
+    return 0
 
 
 def _is_connect_failure(error: Exception) -> bool:
