@@ -169,3 +169,134 @@ def test_one_request_that_exhausted_its_connection_retries_marks_the_host_down(f
         c.get(f"http://127.0.0.1:{port}/page")  # three attempts, with backoff
     with pytest.raises(FetchError, match="marked down for this run after 3 failed attempts"):
         c.get(f"http://127.0.0.1:{port}/next")
+
+
+def test_a_redirect_is_followed_and_the_final_url_recorded(fast_http):
+    routes = {"/old": Reply(status=301, headers={"Location": "/new"}), "/new": Reply(b"moved")}
+    with serve(routes) as server:
+        response = client(fast_http).get(server.url + "/old")
+    assert response.body == b"moved" and response.url == server.url + "/old"
+    assert response.final_url == server.url + "/new"
+
+
+def test_a_redirect_loop_is_a_named_error(fast_http):
+    routes = {"/a": Reply(status=302, headers={"Location": "/b"}),
+              "/b": Reply(status=302, headers={"Location": "/a"})}
+    with serve(routes) as server:
+        with pytest.raises(FetchError, match=r"redirect loop: .*/a -> .*/b -> .*/a") as error:
+            client(fast_http).get(server.url + "/a", expected="a JSON file")
+    assert "expected a JSON file" in str(error.value)
+    assert len(server.hits("/a")) == 1  # detected, not followed thirty times
+
+
+def test_each_redirect_hop_obeys_the_robots_txt_of_its_host(fast_http):
+    with serve({"/robots.txt": Reply(b"User-agent: *\nDisallow: /private/\n"),
+                "/private/data": Reply(b"secret")}) as strict:
+        with serve({"/data": Reply(status=302,
+                                   headers={"Location": strict.url + "/private/data"})}) as open_:
+            with pytest.raises(FetchError, match="robots.txt disallows.*after a redirect"):
+                client(fast_http).get(open_.url + "/data")
+    assert not strict.hits("/private/data")
+
+
+def test_credentials_are_not_sent_to_another_host_after_a_redirect(fast_http):
+    with serve({"/events": Reply(b"[]")}) as other:
+        with serve({"/api": Reply(status=302, headers={"Location": other.url + "/events"})}) as api:
+            client(fast_http).get(api.url + "/api", headers={"Authorization": "Bearer t"})
+    assert api.hits("/api")[0].headers["Authorization"] == "Bearer t"
+    assert "Authorization" not in other.hits("/events")[0].headers
+
+
+def test_a_post_is_not_redirected(fast_http):
+    with serve({"/graphql": Reply(status=307, headers={"Location": "/elsewhere"})}) as server:
+        answer = client(fast_http).post_json(server.url + "/graphql", {"query": "{ x }"})
+    assert answer.status == 307 and not server.hits("/elsewhere")
+
+
+def test_a_reset_connection_is_named_and_counts_toward_marking_the_host_down(fast_http):
+    from tests.faults.harness import fault_named
+    from tests.faults.server import Site
+
+    with Site({"/a": []}) as site:
+        site.reset(fault_named("connection_reset"))
+        c = client(fast_http, retries=1, obey_robots=False)
+        with pytest.raises(FetchError, match="connection broke before a whole answer"):
+            c.get(site.url + "/a")
+        with pytest.raises(FetchError, match="connection broke"):
+            c.get(site.url + "/a")
+        with pytest.raises(FetchError, match="marked down for this run after 4 failed"):
+            c.get(site.url + "/b")
+    assert len(site.requests) == 4  # two requests, each retried once, then no more
+
+
+def test_a_truncated_body_says_how_much_arrived(fast_http):
+    from tests.faults.harness import fault_named
+    from tests.faults.server import Answer, Site
+
+    with Site({"/data.json": [Answer(b"x" * 1000, "application/json")]}) as site:
+        site.reset(fault_named("truncated_body"))
+        with pytest.raises(FetchError, match=r"broke off after 500 of the 5,096 bytes"):
+            client(fast_http, obey_robots=False).get(site.url + "/data.json")
+
+
+def test_a_host_that_stops_answering_is_marked_down_too(fast_http):
+    with serve({"/slow": Reply(b"late", delay=1.0)}) as server:
+        c = client(fast_http, read_timeout=0.2, retries=1, obey_robots=False)
+        started = time.monotonic()
+        for _ in range(2):  # two requests, each tried twice
+            with pytest.raises(FetchError, match="read timed out"):
+                c.get(server.url + "/slow")
+        with pytest.raises(FetchError, match="marked down"):
+            c.get(server.url + "/slow")
+        assert time.monotonic() - started < 3
+    assert len(server.hits("/slow")) == 4
+
+
+def test_clients_sharing_a_host_book_send_one_request_at_a_time_and_keep_the_delay(fast_http):
+    import threading
+
+    from sources.http import shared_hosts
+
+    in_flight, most, starts = [0], [0], []
+    guard = threading.Lock()
+
+    def slow(request):
+        with guard:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+            starts.append(time.monotonic())
+        time.sleep(0.1)
+        with guard:
+            in_flight[0] -= 1
+        return Reply(b"ok")
+
+    with serve({"/a": slow, "/b": slow}) as server, shared_hosts():
+        clients = [PoliteClient(name, replace(fast_http, per_host_delay=0.2, obey_robots=False))
+                   for name in ("one", "two")]
+        threads = [threading.Thread(target=lambda c=c, p=p: [c.get(server.url + p)
+                                                               for _ in range(2)])
+                   for c, p in zip(clients, ("/a", "/b"), strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert most[0] == 1
+    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    assert len(starts) == 4 and min(gaps) >= 0.29  # 0.1 s answer + 0.2 s delay, whoever asks
+
+
+def test_a_host_marked_down_by_one_client_is_down_for_all_clients_of_the_run(fast_http):
+    from sources.http import shared_hosts
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with shared_hosts():
+        first = client(fast_http, retries=2, obey_robots=False)
+        second = client(fast_http, retries=2, obey_robots=False)
+        with pytest.raises(FetchError, match="could not connect"):
+            first.get(f"http://127.0.0.1:{port}/page")
+        with pytest.raises(FetchError, match="marked down"):
+            second.get(f"http://127.0.0.1:{port}/other")
+    with pytest.raises(FetchError, match="could not connect"):  # a new run starts afresh
+        client(fast_http, retries=0, obey_robots=False).get(f"http://127.0.0.1:{port}/page")
