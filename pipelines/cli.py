@@ -47,21 +47,30 @@ def main(argv: list[str] | None = None) -> int:
     import dagster as dg
 
     from pipelines.definitions import build_defs
+    from pipelines.lock import RefreshLocked, lock_path, refresh_lock
     from sources.registry import SOURCES
 
     job = build_defs(settings).resolve_job_def("refresh")
     mode = "sample" if args.sample else settings.mode
     what = f"replaying {settings.replay_dir}" if settings.replaying else "live fetch"
-    print(f"Refreshing the directory ({what}); publishing to {settings.outputs}/", flush=True)
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else (
-        dg.DagsterInstance.ephemeral())
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        tags={"intermediaries/mode": mode},  # sample and replay runs are told apart in the UI
-        run_config={"loggers": {"console": {"config": {
-            "log_level": "DEBUG" if args.verbose else "INFO"}}}},
-    )
+    try:  # one refresh at a time per archive; the run's own resource joins this hold
+        with refresh_lock(lock_path(settings), purpose=f"intermediaries-refresh ({mode})") as held:
+            if held.took_over:
+                print(f"intermediaries-refresh: warning: {held.took_over}", file=sys.stderr)
+            print(f"Refreshing the directory ({what}); publishing to {settings.outputs}/",
+                  flush=True)
+            instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else (
+                dg.DagsterInstance.ephemeral())
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                tags={"intermediaries/mode": mode},  # sample and replay runs apart in the UI
+                run_config={"loggers": {"console": {"config": {
+                    "log_level": "DEBUG" if args.verbose else "INFO"}}}},
+            )
+    except RefreshLocked as error:
+        print(f"intermediaries-refresh: {error}", file=sys.stderr)
+        return 2
     return report(result, [s.name for s in SOURCES])
 
 

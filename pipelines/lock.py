@@ -19,6 +19,7 @@ command line holds it and its run's resource joins in). POSIX only (``fcntl``).
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
@@ -89,6 +90,15 @@ class _Entry:
 
 _HELD: dict[Path, _Entry] = {}
 _GUARD = threading.Lock()
+
+
+@atexit.register
+def _release_all() -> None:
+    """A process that exits normally removes its lock files (a killed one leaves the file,
+    which the next refresh takes over: the kernel has already dropped the flock)."""
+    for path in list(_HELD):
+        _HELD[path].count = 1
+        release(path)
 
 
 def acquire(path: Path, purpose: str = "refresh") -> Held:
