@@ -74,7 +74,10 @@ def fetch_source(
     progress: Callable[[str], None] | None = None,
 ) -> FetchOutcome:
     """Run the source's fetch plan into a new snapshot. Never raises for source failures."""
-    previous = latest_snapshot(snapshot_root, source.name)
+    try:
+        previous = latest_snapshot(snapshot_root, source.name)
+    except SnapshotError:  # a corrupt earlier snapshot: fetch without conditional requests
+        previous = None
     writer = SnapshotWriter(snapshot_root, source.name, mode="live")
     client = PoliteClient(source=source.name, settings=http)
     try:
@@ -115,14 +118,17 @@ def replay_source(source: Source, url: str, replay_root: Path) -> FetchOutcome:
     return FetchOutcome(source.name, url, str(snapshot.folder), replayed=True)
 
 
-def count_problem(source: Source, count: int, previous: int | None, floor: int) -> str | None:
-    """Far fewer records than the floor or than last time means the layout changed: stop."""
+def count_problem(source: Source, count: int, previous: int | None, floor: int,
+                  url: str = "") -> str | None:
+    """Far fewer records than the floor or than last time means the layout changed: stop.
+    The message names the source and the URL it was read from."""
+    where = f" ({url})" if url else ""
     if count < floor:
         return (f"{source.name}: {count} records, expected at least {floor} "
-                "(the configured floor); the page layout may have changed")
+                f"(the configured floor); the page layout may have changed{where}")
     if previous and count < previous * (1 - source.max_drop):
-        return (f"{source.name}: {count} records, down from {previous} in the last good "
-                f"snapshot (more than {source.max_drop:.0%} fewer)")
+        return (f"{source.name}: {count} records, down from {previous} in the last "
+                f"good snapshot (more than {source.max_drop:.0%} fewer){where}")
     return None
 
 
@@ -161,13 +167,15 @@ def parse_source(
             result.previous_count = previous_count
             result.floor = source.min_records if floor is None else floor
             result.count_problem = count_problem(
-                source, len(result.records), previous_count, result.floor
+                source, len(result.records), previous_count, result.floor, fetched.url
             )
             result.reject_problem = reject_problem(
                 source, len(result.records), len(result.rejected), max_reject_share)
             if source.health:
                 result.shape_problem = source.health(
                     result.records, last_good.get("profile") if last_good else None)
+                if result.shape_problem and fetched.url not in result.shape_problem:
+                    result.shape_problem += f" ({fetched.url})"
             if not (result.count_problem or result.shape_problem or result.reject_problem):
                 profile = source.profile(result.records) if source.profile else None
                 write_last_good(state_root, load_snapshot(Path(fetched.snapshot)),

@@ -24,19 +24,9 @@ from tests.faults.harness import (
     fault_named,
 )
 
-# Known gaps outside the HTTP client, kept visible: strict, so a fix turns them into failures
-# that ask for the entry to be removed.
-COUNT_PROBLEM_HAS_NO_URL = ("pipelines/collect.py count_problem: '<source>: 0 records, "
-                            "expected at least 1 ...' names the source but not the URL")
-KNOWN = {
-    ("empty_body", "nnip"): COUNT_PROBLEM_HAS_NO_URL,
-    ("html_error_page", "nnip"): COUNT_PROBLEM_HAS_NO_URL,
-    ("layout_changed", "nnip"): COUNT_PROBLEM_HAS_NO_URL,
-    ("layout_changed", "meetup"): (
-        "sources/meetup.py: every feed answering a valid iCalendar without VEVENTs parses as "
-        "fresh with no events (the group count is unchanged), so no check notices that all "
-        "events vanished at once"),
-}
+# Known gaps, kept visible: strict, so a fix turns them into failures that ask for the entry
+# to be removed.
+KNOWN: dict[tuple[str, str], str] = {}  # every cell is met
 
 
 @pytest.fixture(scope="module")
