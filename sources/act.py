@@ -43,8 +43,11 @@ def website(value: Any) -> str:
         if re.match(r"^[a-z][a-z0-9+.-]*:(?!\d)", text, re.IGNORECASE):  # mailto:, ftp://
             raise RecordProblem("url", f"not an http(s) address: {short(text)}")
         text = "https://" + text.lstrip("/")
-    parts = urlsplit(text)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # 'https://[beta.nyc/': an unclosed IPv6 bracket
+        raise RecordProblem("url", f"not a web address: {short(value)}") from None
     if not _HOST.match(host) or "@" in parts.netloc or re.search(r"\s", text):
         raise RecordProblem("url", f"not a web address: {short(value)}")
     return text
@@ -75,7 +78,7 @@ def parse(snapshot: Snapshot) -> Parsed:
     page = only_page(snapshot)
     try:
         members = yaml.safe_load(snapshot.body(page))
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, ValueError, RecursionError) as error:  # also '2026-13-45' as a date
         problem = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ParseError("act", page.url, f"not valid YAML ({problem})", EXPECTED) from error
     if not isinstance(members, list):

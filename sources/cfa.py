@@ -44,7 +44,7 @@ def parse(snapshot: Snapshot) -> Parsed:
     page = only_page(snapshot)
     try:
         organizations = json.loads(snapshot.body(page))
-    except json.JSONDecodeError as error:
+    except (ValueError, RecursionError) as error:  # bad JSON or UTF-8, or nested too deep
         raise ParseError("cfa", page.url, f"not valid JSON ({error})",
                          "a JSON list of organizations") from error
     if not isinstance(organizations, list):
@@ -102,6 +102,11 @@ def parse_organization(org: object) -> dict[str, Any]:
     if not isinstance(location.get("coordinates") or {}, dict):
         raise RecordProblem("location.coordinates",
                             f"expected an object, got {short(location.get('coordinates'))}")
+    for field in ("city", "state", "country", "continent"):
+        value = location.get(field)
+        if value is not None and not isinstance(value, str):
+            raise RecordProblem(f"location.{field}", f"expected text, got "
+                                f"{type(value).__name__} {short(value)}")
     tags = _tags(org)
     latitude, longitude = _coordinates(org)
     place = locate(str(org.get("city") or ""), location, latitude, longitude)

@@ -49,7 +49,6 @@ TOKEN_REJECTED = (f"Eventbrite rejected the token in {TOKEN_VARIABLE} ({{status}
 RATE_LIMITED = "Eventbrite's rate limit is used up (HTTP 429); skipped this run, try again later"
 
 _ORGANIZATION = re.compile(r"/organizations/(\d+)/events/")
-_ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def organization_ids(text: str) -> tuple[list[str], list[str]]:
@@ -185,6 +184,8 @@ def parse_events(snapshot: Snapshot) -> pd.DataFrame:
     for page, organization, page_events in _pages(snapshot):
         for event in page_events:
             row = parse_event(event, organization)
+            if row["starts_at"] is None:  # no readable start: not an event the table can hold
+                continue
             rows.setdefault(row["event_id"], {**row, "source_url": page.url,
                                               "retrieved_at": page.retrieved_at})
     frame = pd.DataFrame(list(rows.values()), columns=list(EVENTBRITE_EVENTS.columns))
@@ -193,7 +194,8 @@ def parse_events(snapshot: Snapshot) -> pd.DataFrame:
 
 def describe_organization(organization: str, events: list[Mapping[str, Any]]) -> dict[str, Any]:
     """An organization from its events: its usual organizer's name, pages, and place."""
-    organizers = [e["organizer"] for e in events if (e.get("organizer") or {}).get("name")]
+    organizers = [_object(e.get("organizer")) for e in events]
+    organizers = [o for o in organizers if _text(o.get("name"))]
     names = Counter(str(o["name"]).strip() for o in organizers)
     usual = next((o for o in organizers if str(o["name"]).strip() == names.most_common(1)[0][0]),
                  {}) if names else {}
@@ -213,24 +215,35 @@ def describe_organization(organization: str, events: list[Mapping[str, Any]]) ->
 
 
 def parse_event(event: Mapping[str, Any], organization: str) -> dict[str, Any]:
-    """One event object of the v3 API -> a row (without provenance)."""
-    venue = event.get("venue") or {}
-    address = venue.get("address") or {}
-    in_us = str(address.get("country") or "").upper() in ("", "US")
+    """One event object of the v3 API -> a row (without provenance). A part of the wrong type
+    (a venue that is text, a start time that is no time) reads as missing."""
+    venue = _object(event.get("venue"))
+    address = _object(venue.get("address"))
+    in_us = (_text(address.get("country")) or "").upper() in ("", "US")
     return {
         "event_id": f"eventbrite:{event['id']}",
         "eventbrite_organization_id": organization,
-        "event_title": str((event.get("name") or {}).get("text") or "").strip(),
-        "starts_at": _utc((event.get("start") or {}).get("utc")),
-        "ends_at": _utc((event.get("end") or {}).get("utc")),
+        "event_title": (_text(_object(event.get("name")).get("text")) or "").strip(),
+        "starts_at": _utc(_object(event.get("start")).get("utc")),
+        "ends_at": _utc(_object(event.get("end")).get("utc")),
         "event_status": event_status(event.get("status")),
-        "source_event_status": event.get("status") or None,
+        "source_event_status": _text(event.get("status")),
         "online_event": bool(event.get("online_event")),
-        "venue_name": venue.get("name"),
-        "city": address.get("city") or None,
-        "state": usps_code(address.get("region")) if in_us else None,
+        "venue_name": _text(venue.get("name")),
+        "city": _text(address.get("city")),
+        "state": usps_code(_text(address.get("region"))) if in_us else None,
         "event_url": _http(event.get("url")),
     }
+
+
+def _object(value: object) -> Mapping[str, Any]:
+    """A JSON object, or an empty one for anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    """Text as given; None for blanks and for anything that is not text."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _pages(snapshot: Snapshot) -> list[tuple[Page, str, list[dict[str, Any]]]]:
@@ -246,7 +259,7 @@ def _pages(snapshot: Snapshot) -> list[tuple[Page, str, list[dict[str, Any]]]]:
                 raise KeyError("no organization id in the URL")
             if not all(isinstance(e, dict) and e.get("id") for e in events):
                 raise TypeError("an event has no id")
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
+        except (ValueError, RecursionError, KeyError, TypeError) as error:  # bad JSON or UTF-8
             raise ParseError("eventbrite", page.url, f"unexpected answer ({error})",
                              "a JSON object with an 'events' list of events with ids") from None
         pages.append((page, match.group(1), events))
@@ -259,11 +272,16 @@ def _http(value: object) -> str | None:
 
 
 def _utc(value: object) -> str | None:
-    if not value:
+    """An ISO 8601 time as UTC 'YYYY-MM-DDTHH:MM:SSZ'; None when blank or not a time."""
+    if not isinstance(value, str) or not value.strip():
         return None
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime(_ISO)
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        # isoformat, not strftime: year 5 is '0005', as the ISO pattern of the table wants
+        return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    except (ValueError, OverflowError):  # '2027-13-45', year 1 in a far time zone
+        return None
 
 
 def to_listings(records: pd.DataFrame) -> pd.DataFrame:

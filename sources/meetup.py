@@ -48,7 +48,6 @@ GROUPS_FILE_VARIABLE = "INTERMEDIARIES_MEETUP_GROUPS_FILE"
 DEFAULT_GROUPS_FILE = Path(__file__).with_name("meetup_groups.txt")
 HOST_DOWN = "marked down"  # what PoliteClient says once a host has failed to connect repeatedly
 
-_ISO = "%Y-%m-%dT%H:%M:%SZ"
 _MEETUP_HOSTS = frozenset({"meetup.com", "www.meetup.com", "m.meetup.com"})
 _NOT_GROUPS = frozenset({
     "about", "account", "api", "apps", "blog", "cities", "communities", "create", "events",
@@ -219,34 +218,50 @@ def parse_feed(body: bytes) -> Feed:
         raise ValueError(f"not an iCalendar document ({error})") from error
     if calendar.name != "VCALENDAR":
         raise ValueError(f"not an iCalendar document (top component {calendar.name})")
-    name = str(calendar.get("X-WR-CALNAME") or "").strip()
+    name = str(_first(calendar.get("X-WR-CALNAME")) or "").strip()
     name = name.removeprefix("Events - ").strip() or None
-    events = [e for e in (parse_event(c) for c in calendar.walk("VEVENT")) if e is not None]
+    events = []
+    for component in calendar.walk("VEVENT"):
+        try:
+            event = parse_event(component)
+        except (ValueError, TypeError, AttributeError, OverflowError, KeyError):
+            continue  # an event that cannot be read counts like one without UID or start
+        if event is not None:
+            events.append(event)
     return Feed(name=name, events=events)
+
+
+def _first(value: Any) -> Any:
+    """A property given twice comes as a list: the first one counts."""
+    return (value[0] if value else None) if isinstance(value, list) else value
 
 
 def parse_event(event: Any) -> dict[str, Any] | None:
     """One VEVENT -> an event row (without group and provenance); None without UID or start."""
-    uid = str(event.get("UID") or "").strip()
-    starts_at = _utc(event.decoded("DTSTART", None))
+    uid = str(_first(event.get("UID")) or "").strip()
+    starts_at = _utc(_first(event.decoded("DTSTART", None)))
     if not uid or starts_at is None:
         return None
-    venue, city, state = parse_location(str(event.get("LOCATION") or ""))
-    geo = event.get("GEO")
-    link = str(event.get("URL") or "").strip()
+    venue, city, state = parse_location(str(_first(event.get("LOCATION")) or ""))
+    geo = _first(event.get("GEO"))
+    latitude, longitude = (float(geo.latitude), float(geo.longitude)) if geo else (None, None)
+    if latitude is not None and not (abs(latitude) <= 90 and abs(longitude) <= 180):
+        latitude = longitude = None  # off the globe (or NaN): not a place
+    link = str(_first(event.get("URL")) or "").strip()
+    status = _first(event.get("STATUS"))
     return {
         "event_id": uid,
-        "event_title": str(event.get("SUMMARY") or "").strip(),
+        "event_title": str(_first(event.get("SUMMARY")) or "").strip(),
         "starts_at": starts_at,
-        "ends_at": _utc(event.decoded("DTEND", None)),
-        "event_status": event_status(event.get("STATUS")),
-        "source_event_status": str(event.get("STATUS") or "").strip().upper() or None,
+        "ends_at": _utc(_first(event.decoded("DTEND", None))),
+        "event_status": event_status(str(status) if status is not None else None),
+        "source_event_status": str(status or "").strip().upper() or None,
         "online_event": _online(venue, city),
         "venue_name": venue,
         "city": city,
         "state": state,
-        "latitude": float(geo.latitude) if geo is not None else None,
-        "longitude": float(geo.longitude) if geo is not None else None,
+        "latitude": latitude,
+        "longitude": longitude,
         "event_url": link if re.match(HTTP_URL, link) else None,
     }
 
@@ -285,7 +300,10 @@ def _utc(value: object) -> str | None:
         moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
     else:
         return None
-    return moment.astimezone(UTC).strftime(_ISO)
+    try:  # isoformat, not strftime: year 5 is '0005', as the table's ISO pattern wants
+        return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    except (ValueError, OverflowError):  # year 1 in a time zone east of UTC
+        return None
 
 
 def parse(snapshot: Snapshot) -> pd.DataFrame:
@@ -363,7 +381,28 @@ def _load_plan(snapshot: Snapshot) -> dict[str, Any]:
     except KeyError:
         raise ParseError("meetup", str(snapshot.folder), "the snapshot has no group list",
                          f"a {PLAN_URL} page written by sources.meetup.fetch") from None
-    return json.loads(snapshot.body(page))
+    try:
+        plan = json.loads(snapshot.body(page))
+    except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, or nested too deep
+        raise ParseError("meetup", PLAN_URL, f"the group list is not valid JSON ({error})",
+                         "the group list written by sources.meetup.fetch") from None
+    groups = plan.get("groups") if isinstance(plan, dict) else None
+    if (not isinstance(groups, list) or not all(map(_is_planned_group, groups))
+            or len({group["urlname"] for group in groups}) != len(groups)):
+        raise ParseError("meetup", PLAN_URL, "the group list is malformed",
+                         "groups with a urlname, feed_url and listed_in, as sources.meetup.fetch "
+                         "writes them")
+    return plan
+
+
+def _is_planned_group(group: object) -> bool:
+    """A group list entry as ``archive_plan`` writes it."""
+    return (isinstance(group, dict) and isinstance(group.get("urlname"), str)
+            and bool(_URLNAME.fullmatch(group["urlname"]))
+            and isinstance(group.get("feed_url"), str)
+            and group.get("listed_in") in ("cfa", "groups_file", "cfa; groups_file")
+            and all(isinstance(group.get(key), str | None)
+                    for key in ("cfa_record_id", "cfa_name")))
 
 
 def _group_row(planned: Mapping[str, Any]) -> dict[str, Any]:

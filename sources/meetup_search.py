@@ -35,6 +35,7 @@ from sources.snapshot import Snapshot, SnapshotWriter
 URL = "https://api.meetup.com/gql-ext"
 TOKEN_VARIABLE = "INTERMEDIARIES_MEETUP_TOKEN"
 KEYWORDS_VARIABLE = "INTERMEDIARIES_MEETUP_KEYWORDS"
+_URLNAME = re.compile(r"[a-z0-9_-]+")  # a Meetup group's URL name (lowercased)
 METROS_VARIABLE = "INTERMEDIARIES_MEETUP_METROS"
 DEFAULT_KEYWORDS = ("civic tech", "civic data", "open data", "code for", "data for good", "GIS")
 
@@ -254,10 +255,10 @@ def parse(snapshot: Snapshot) -> pd.DataFrame:
             urlname = str(node.get("urlname") or "").strip().lower()
             reason = match_reason(str(node.get("name") or ""),
                                   str(node.get("description") or ""), keywords)
-            if not urlname or reason is None:
+            if not _URLNAME.fullmatch(urlname) or reason is None:  # no group page without one
                 continue
             if urlname in groups:
-                near = groups[urlname]["found_near"].split("; ")
+                near = [m for m in (groups[urlname]["found_near"] or "").split("; ") if m]
                 if metro and metro not in near:
                     groups[urlname]["found_near"] = "; ".join([*near, metro])
                 continue
@@ -271,8 +272,14 @@ def parse(snapshot: Snapshot) -> pd.DataFrame:
 def _nodes(snapshot: Snapshot, page: Any) -> list[dict[str, Any]]:
     try:
         result = json.loads(snapshot.body(page))["data"]["groupSearch"]
-        return [edge["node"] for edge in result.get("edges") or [] if edge.get("node")]
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        edges = result.get("edges") or []
+        if not isinstance(edges, list):
+            raise TypeError(f"edges is a {type(edges).__name__}")
+        return [edge["node"] for edge in edges
+                if isinstance(edge, dict) and isinstance(edge.get("node"), dict)]
+    # ValueError: not JSON or not UTF-8; RecursionError: nested too deep; AttributeError: a
+    # groupSearch that is not an object
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError) as error:
         raise ParseError("meetup_search", page.url, f"unexpected answer ({error})",
                          "data.groupSearch.edges[].node") from None
 
@@ -281,7 +288,12 @@ def group_row(node: Mapping[str, Any], urlname: str) -> dict[str, Any]:
     """One groupSearch node -> a row (without match and provenance)."""
     country = country_code(str(node.get("country") or "")) if node.get("country") else None
     state = usps_code(str(node.get("state") or "")) if country in (None, "US") else None
-    members = ((node.get("stats") or {}).get("memberCounts") or {}).get("all")
+    stats = node.get("stats") if isinstance(node.get("stats"), dict) else {}
+    counts = stats.get("memberCounts") if isinstance(stats.get("memberCounts"), dict) else {}
+    members = counts.get("all")
+    latitude, longitude = _number(node.get("lat"), 90), _number(node.get("lon"), 180)
+    if latitude is None or longitude is None:
+        latitude = longitude = None  # half a point is no place
     return {
         "record_id": f"meetup_search:{urlname}",
         "meetup_group_id": str(node["id"]) if node.get("id") is not None else None,
@@ -291,14 +303,30 @@ def group_row(node: Mapping[str, Any], urlname: str) -> dict[str, Any]:
         "city": str(node.get("city") or "").strip() or None,
         "state": state,
         "country": country,
-        "latitude": _number(node.get("lat")),
-        "longitude": _number(node.get("lon")),
-        "member_count": int(members) if isinstance(members, int | float) else None,
+        "latitude": latitude,
+        "longitude": longitude,
+        "member_count": _count(members),
     }
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
+def _count(value: Any) -> int | None:
+    """A member count: a whole number from 0 up; None for anything else."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value < 2**63 else None
+
+
+def _number(value: Any, limit: float) -> float | None:
+    """A coordinate within -limit..limit; None for anything else (text, NaN, 1e999, 2**70)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return number if -limit <= number <= limit else None
 
 
 def to_listings(records: pd.DataFrame) -> pd.DataFrame:

@@ -78,8 +78,11 @@ def profile_links(html: bytes | str, base_url: str) -> dict[str, str]:
     site = _site(base_url)
     links: dict[str, str] = {}
     for anchor in soup.find_all("a", href=True):
-        url = urldefrag(urljoin(base_url, anchor["href"].strip())).url
-        parts = urlsplit(url)
+        try:
+            url = urldefrag(urljoin(base_url, anchor["href"].strip())).url
+            parts = urlsplit(url)
+        except ValueError:  # 'http://[broken': not a link anywhere
+            continue
         if parts.scheme not in ("http", "https") or _site(url) != site:
             continue
         if parts.query or not _PROFILE_PATH.match(parts.path):
@@ -421,10 +424,12 @@ def _first_link(items: Iterable[Tag], page_url: str) -> str | None:
     for item in items:
         anchors = [item] if item.name == "a" else item.find_all("a", href=True)
         for anchor in anchors:
-            href = urljoin(page_url, (anchor.get("href") or "").strip())
-            if re.match(r"^https?://\S+$", href) and _site(href) not in (
-                _site(page_url), _site(HOMEPAGE)
-            ):
+            try:
+                href = urljoin(page_url, (anchor.get("href") or "").strip())
+                off_site = _site(href) not in (_site(page_url), _site(HOMEPAGE))
+            except ValueError:  # 'http://[broken': not a link anywhere
+                continue
+            if re.match(r"^https?://\S+$", href) and off_site:
                 return href
     return None
 

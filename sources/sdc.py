@@ -115,8 +115,11 @@ def state_page_links(html: bytes | str, page_url: str) -> list[str]:
     prefix = base.path.removesuffix(".html") + "/"
     links: list[str] = []
     for anchor in BeautifulSoup(html, "lxml").find_all("a", href=True):
-        url = urldefrag(urljoin(page_url, anchor["href"].strip())).url
-        parts = urlsplit(url)
+        try:
+            url = urldefrag(urljoin(page_url, anchor["href"].strip())).url
+            parts = urlsplit(url)
+        except ValueError:  # 'http://[broken': not a link anywhere
+            continue
         if parts.netloc.lower() != base.netloc.lower() or not parts.path.startswith(prefix):
             continue
         slug = parts.path.removeprefix(prefix)
@@ -683,10 +686,12 @@ def _website(hrefs: Iterable[str], page_url: str) -> str | None:
         text = href.strip()
         if re.match(r"^www\.", text, re.IGNORECASE):
             text = "http://" + text
-        url = urljoin(page_url, text)
-        if not re.match(r"^https?://\S+$", url):
+        try:
+            url = urljoin(page_url, text)
+            off_site = urlsplit(url).netloc.lower() != urlsplit(page_url).netloc.lower()
+        except ValueError:  # 'http://[broken': not a link anywhere
             continue
-        if urlsplit(url).netloc.lower() != urlsplit(page_url).netloc.lower():
+        if re.match(r"^https?://\S+$", url) and off_site:
             return url
     return None
 

@@ -96,3 +96,19 @@ def test_repeated_names_get_distinct_record_ids(tmp_path):
     body = b"- name: Open Data Group\n  url: https://a.org/\n- name: Open Data Group\n  url: https://b.org/\n"
     records = act.parse(snapshot_of(tmp_path, body)).records
     assert records["record_id"].tolist() == ["act:open-data-group", "act:open-data-group-2"]
+
+
+# --- regressions found by fuzzing (tests/fuzz) -----------------------------------------------
+
+def test_a_yaml_date_that_is_no_date_is_a_parse_error(tmp_path):
+    """PyYAML raises ValueError (not YAMLError) for a timestamp like 2026-13-45."""
+    with pytest.raises(ParseError, match="not valid YAML"):
+        act.parse(snapshot_of(tmp_path, b"- name: BetaNYC\n  url: 2026-13-45\n"))
+
+
+def test_a_url_with_an_unclosed_bracket_is_quarantined(tmp_path):
+    """urlsplit raises ValueError ('Invalid IPv6 URL') for 'https://[beta.nyc/'."""
+    body = b"- name: BetaNYC\n  url: '[beta.nyc/'\n- name: Code for Boston\n  url: https://www.codeforboston.org/\n"
+    parsed = act.parse(snapshot_of(tmp_path, body))
+    assert parsed.records["name"].tolist() == ["Code for Boston"]
+    assert [(r.record_key, r.field) for r in parsed.rejected] == [("BetaNYC", "url")]

@@ -170,3 +170,25 @@ def test_a_record_that_is_not_an_object_is_quarantined(tmp_path):
     assert len(parsed.records) == len(records) - 1
     assert [(r.position, r.field, r.record_key) for r in parsed.rejected] == [(0, "record", "#0")]
 
+
+
+# --- regressions found by fuzzing (tests/fuzz) -----------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    b"\x80[]",  # not UTF-8: was a UnicodeDecodeError
+    b"[" * 10_000 + b"]" * 10_000,  # nested 10,000 deep: was a RecursionError
+])
+def test_undecodable_or_too_deep_json_is_a_parse_error(tmp_path, body):
+    with pytest.raises(ParseError, match="not valid JSON"):
+        cfa.parse(make_snapshot(tmp_path, "cfa", {cfa.URL: body}))
+
+
+@pytest.mark.parametrize("field", ["continent", "country", "state", "city"])
+def test_a_location_part_that_is_not_text_is_quarantined(tmp_path, field):
+    """Was an AttributeError ('dict' object has no attribute 'strip') losing the whole file."""
+    def spoil(records):
+        records[1]["location"] = {**(records[1].get("location") or {}), field: {"x": 1}}
+
+    parsed, records = parse_with(tmp_path, spoil)
+    assert len(parsed.records) == len(records) - 1
+    assert [(r.position, r.field) for r in parsed.rejected] == [(1, f"location.{field}")]

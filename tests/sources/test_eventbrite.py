@@ -1,8 +1,10 @@
 """Eventbrite with a token: organization events, continuation pages, skips and a secret token."""
 
+import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pandas as pd
 import pytest
 
 from sources import eventbrite
@@ -167,3 +169,31 @@ def test_a_body_that_echoes_the_token_is_scrubbed_before_it_is_archived(tmp_path
 def test_when_no_organization_can_be_read_the_fetch_fails(tmp_path, monkeypatch):
     with pytest.raises(FetchError, match="no organization's events could be read.*HTTP 404"):
         run(tmp_path, monkeypatch, api_routes(), organizations="999,998")
+
+
+# --- regressions found by fuzzing (tests/fuzz) -----------------------------------------------
+
+def test_a_page_that_is_not_utf8_json_fails_loudly(tmp_path):
+    snapshot = make_snapshot(tmp_path, "eventbrite", {
+        eventbrite.events_url(eventbrite.URL, ORGANIZATION):
+            b"\x80" + fixture("events_page1")},
+        content_type="application/json")
+    with pytest.raises(ParseError, match="unexpected answer"):
+        eventbrite.parse(snapshot)
+
+
+def test_parts_of_the_wrong_type_read_as_missing(tmp_path):
+    """An organizer, venue or name given as text, and a start time that is no time, were
+    AttributeErrors and ValueErrors that lost the source."""
+    event = {"id": "1", "name": "Hack night", "organizer": "KC Civic Data", "venue": "Hub",
+             "start": {"utc": "0005-01-01T00:00:00Z"}, "end": {"utc": "pagination"},
+             "status": ["live"], "url": 7}
+    no_start = {"id": "2", "start": {"utc": "2027-13-45T00:00:00Z"}}
+    body = json.dumps({"events": [event, no_start]}).encode()
+    snapshot = make_snapshot(tmp_path, "eventbrite", {
+        eventbrite.events_url(eventbrite.URL, ORGANIZATION): body}, content_type="application/json")
+    [organization] = eventbrite.parse(snapshot).to_dict("records")
+    assert organization["name"] == f"Eventbrite organization {ORGANIZATION}"
+    [row] = eventbrite.parse_events(snapshot).to_dict("records")  # an event needs a start
+    assert row["starts_at"] == "0005-01-01T00:00:00Z" and pd.isna(row["ends_at"])
+    assert row["event_title"] == "" and pd.isna(row["venue_name"]) and pd.isna(row["event_url"])

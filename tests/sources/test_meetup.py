@@ -347,3 +347,30 @@ def test_a_meetup_that_answers_no_feed_at_all_fails_the_fetch(tmp_path, extra_gr
     with serve(routes) as server, pytest.raises(FetchError, match=(
             r"no group feed could be read \(first problem: robots.txt disallows this URL\)")):
         meetup.fetch(Recorder(polite_client(), writer), server.url, {"cfa": BRIGADES})
+
+
+# --- regressions found by fuzzing (tests/fuzz) -----------------------------------------------
+
+
+def test_a_property_given_twice_counts_once_and_a_point_off_the_globe_is_no_place():
+    """GEO twice made icalendar return a list ('list' object has no attribute 'latitude')."""
+    body = feed("code-for-abq").decode()
+    first_event = body.index("BEGIN:VEVENT")
+    event_end = body.index("END:VEVENT", first_event)
+    doubled = body[:event_end] + "GEO:35.1;-106.6\r\nGEO:95.0;-106.6\r\n" + body[event_end:]
+    parsed = meetup.parse_feed(doubled.encode())
+    assert len(parsed.events) == len(meetup.parse_feed(feed("code-for-abq")).events)
+    off_globe = doubled.replace("GEO:35.1;-106.6\r\nGEO:95.0", "GEO:95.0")
+    assert {(e["latitude"], e["longitude"]) for e in meetup.parse_feed(off_globe.encode()).events
+            } >= {(None, None)}
+
+
+@pytest.mark.parametrize("plan", [b"\x80{", b"[]", b'{"groups": [{"urlname": "a b"}]}',
+                                  b'{"groups": "x"}'])
+def test_a_malformed_group_list_is_a_parse_error(tmp_path, plan):
+    """Was a JSONDecodeError, TypeError or KeyError."""
+    writer = SnapshotWriter(tmp_path, "meetup")
+    writer.add(url=meetup.PLAN_URL, final_url=meetup.PLAN_URL, status=200,
+               content_type="application/json", body=plan, retrieved_at="2026-11-01T00:00:00Z")
+    with pytest.raises(ParseError, match="group list"):
+        meetup.parse(writer.close())

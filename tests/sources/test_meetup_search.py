@@ -8,10 +8,10 @@ import pytest
 from sources import meetup_search as search
 from sources.base import Recorder
 from sources.credentials import REDACTED, redact
-from sources.errors import FetchError, SourceSkipped
+from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.http import HttpSettings, PoliteClient
 from sources.snapshot import SnapshotWriter
-from tests.support import Reply, serve
+from tests.support import Reply, make_snapshot, serve
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "meetup"
 TOKEN = "mtp-0a1b2c3d4e5f-SECRET"
@@ -223,3 +223,39 @@ def test_the_fetch_plan_keeps_a_rejected_token_out_of_its_skip_message(tmp_path,
 
 def test_redact_replaces_every_secret_and_ignores_unset_ones():
     assert redact("Bearer abc and abc", ["abc", None, ""]) == "Bearer [REDACTED] and [REDACTED]"
+
+
+# --- regressions found by fuzzing (tests/fuzz) -----------------------------------------------
+
+def search_snapshot(tmp_path, body: bytes):
+    label = search.page_label(search.URL, "civic tech", "Albuquerque", 1)
+    return make_snapshot(tmp_path, "meetup_search", {label: body},
+                         content_type="application/json")
+
+
+@pytest.mark.parametrize("body", [
+    b"\x80{}",  # not UTF-8: was a UnicodeDecodeError
+    b'{"data": {"groupSearch": []}}',  # was an AttributeError
+    b'{"data": {"groupSearch": {"edges": 5}}}',
+])
+def test_answers_of_the_wrong_shape_are_parse_errors(tmp_path, body):
+    with pytest.raises(ParseError, match="unexpected answer"):
+        search.parse(search_snapshot(tmp_path, body))
+
+
+def test_nodes_with_values_of_the_wrong_type_keep_only_what_fits(tmp_path):
+    """Edges that are not objects, a urlname with a space (no valid group page), coordinates
+    off the globe or too large for a float, and stats that are text were crashes or
+    SchemaErrors that lost every group."""
+    nodes = [
+        {"urlname": "code-for-abq", "name": "Code for ABQ civic tech", "lat": 2**1100,
+         "lon": -106.6, "stats": "many"},
+        {"urlname": "bad name", "name": "civic tech"},
+        {"urlname": "nm-civic", "name": "NM civic tech", "lat": 95.0, "lon": 10.0,
+         "stats": {"memberCounts": {"all": -3}}},
+    ]
+    body = json.dumps({"data": {"groupSearch": {"edges": [
+        "x", {"node": "y"}, *({"node": n} for n in nodes)]}}}).encode()
+    groups = search.parse(search_snapshot(tmp_path, body)).set_index("urlname")
+    assert sorted(groups.index) == ["code-for-abq", "nm-civic"]
+    assert groups["latitude"].isna().all() and groups["member_count"].isna().all()

@@ -331,3 +331,14 @@ def test_record_ids_stay_unique_when_a_numbered_id_meets_a_real_one():
             {"name": "Data Hub x", "partnership": "y"}]
     ids = [row["record_id"] for row in nnip._with_record_ids(rows)]
     assert len(set(ids)) == 3, ids
+
+
+def test_a_link_with_an_unclosed_bracket_is_no_link():
+    """urljoin raises ValueError ('Invalid IPv6 URL') for 'http://[x': such links are skipped,
+    in the listing and in a profile, instead of failing the source."""
+    listing = '<a href="http://[x/partners/profiles/a">A</a><a href="/partners/profiles/b">B</a>'
+    assert list(nnip.profile_links(listing, nnip.URL)) == [profile_url("b")]
+    page = ("<main><h1>Boise</h1><dl><dt>Organization</dt><dd><a href='http://[hub'>Hub</a>"
+            "</dd><dt>Website</dt><dd><a href='https://hub.example.org/'>hub</a></dd></dl></main>")
+    [partner] = nnip.parse_profile(page, profile_url("boise"))
+    assert (partner["name"], partner["website"]) == ("Hub", "https://hub.example.org/")

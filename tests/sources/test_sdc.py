@@ -310,3 +310,22 @@ def test_contact_people_are_withheld_from_the_release_unless_asked_for():
     assert "has_contact_person" in withheld and "contact_email" in withheld
     assert not any(c.startswith("contact_person_") for c in withheld)
     assert "contact_person_email" in published(SDC_AGENCIES, include_personal=True).columns
+
+
+# --- regressions found by fuzzing (tests/fuzz) --------------------------------------------------
+
+def test_a_link_with_an_unclosed_bracket_is_no_link():
+    """urljoin raises ValueError ('Invalid IPv6 URL') for 'http://[x': skipped, not fatal."""
+    national = ('<a href="http://[x/member-network/ohio.html">Ohio</a>'
+                '<a href="member-network/iowa.html">Iowa</a>')
+    assert sdc.state_page_links(national, sdc.URL) == [state_url("iowa")]
+    page = ("<main><h1>Iowa</h1><h2>Lead Agency</h2><p><b><a href='http://[x'>Iowa Data</a></b>"
+            "<br>1 Main Street<br>Des Moines, IA 50309</p></main>")
+    [lead] = sdc.parse_state_page(page, state_url("iowa"))
+    assert lead["name"] == "Iowa Data" and lead["website"] is None
+
+
+def test_record_ids_stay_unique_when_a_numbered_id_meets_a_real_one():
+    rows = [{"state": "NY", "name": n, "department": None} for n in ("X", "X", "X 2")]
+    ids = [row["record_id"] for row in sdc.with_record_ids(rows)]
+    assert len(set(ids)) == 3, ids
