@@ -19,6 +19,7 @@ from pipelines.collect import (
     replay_source,
 )
 from pipelines.fetching import fetch_all
+from pipelines.identity import CrosswalkError, read_memory
 from pipelines.lock import RefreshLock
 from pipelines.release import (
     PublishOutcome,
@@ -251,7 +252,13 @@ def _severity(records: SourceRecords) -> dg.AssetCheckSeverity:
 def intermediaries(
     context: dg.AssetExecutionContext, settings: PipelineSettings, **results: SourceRecords
 ) -> Release:
-    release = build_release(list(results.values()), settings.publish_personal_contacts)
+    try:  # ids are remembered beside the published release (each output folder its own)
+        memory = read_memory(settings.outputs)
+    except CrosswalkError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
+    release = build_release(list(results.values()), settings.publish_personal_contacts, memory)
+    for warning in release.warnings:
+        context.log.warning(warning)
     table = release.table("intermediaries")
     context.add_output_metadata({
         "rows": dg.MetadataValue.int(len(table)),

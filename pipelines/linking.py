@@ -224,8 +224,8 @@ def public_suffixes() -> pd.DataFrame:
 
 def _connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"threads": THREADS, "memory_limit": "1536MB",
-                                 "enable_progress_bar": False,
                                  "preserve_insertion_order": False})
+    con.execute("SET enable_progress_bar = false")
     con.register("psl_frame", public_suffixes())
     con.execute("""CREATE TEMP TABLE psl AS
                    SELECT rule, bool_or(kind = 'exact') AS exact,
@@ -493,11 +493,13 @@ def _lengths(names: np.ndarray) -> np.ndarray:
 
 def _typos_only(a: str, b: str) -> bool:
     """Whether two close names differ by typos rather than by a word. When their words line
-    up, each differing word must be within one edit (two from eight letters) and keep its
-    first letter, unless only that letter differs in a word of six or more ("xchange" for
-    "exchange"). "nelson family foundation" / "wilson ...", "... parks league" / "... arts
-    league", "martin ..." / "martinez ..." are different organizations two edits apart. A
-    typo that moved a space ("publi chealth") is judged on the whole name."""
+    up, each pair of differing words must be a typo of one another: within one edit (two from
+    six letters); the same first letter, unless only that letter was changed (words of five
+    letters or more: "sxchange") or added or dropped (four or more: "nfood"); not two words of
+    three letters or fewer ("nyc" / "nys", "ri" / "rio": acronyms and codes); not a word and
+    its extension ("martin" / "martinez"). "nelson family foundation" / "wilson ...", "...
+    parks league" / "... arts league" are different organizations two edits apart. A typo that
+    moved a space ("publi chealth") is judged on the whole name."""
     words_a, words_b = a.split(), b.split()
     if len(words_a) != len(words_b) or (
             OSA.distance(a.replace(" ", ""), b.replace(" ", "")) < OSA.distance(a, b)):
@@ -505,10 +507,14 @@ def _typos_only(a: str, b: str) -> bool:
     for x, y in zip(words_a, words_b, strict=True):
         if x == y:
             continue
+        shorter, longer = sorted((x, y), key=len)
+        if len(longer) <= 3 or (longer.startswith(shorter) and len(longer) - len(shorter) > 1):
+            return False
         if x[0] == y[0]:
-            if OSA.distance(x, y) > (1 if min(len(x), len(y)) < 6 else 2):
+            if OSA.distance(x, y) > (1 if len(shorter) < 6 else 2):
                 return False
-        elif not (min(len(x), len(y)) >= 5 and (x[1:] == y[1:] or x[1:] == y or x == y[1:])):
+        elif not ((len(shorter) >= 5 and x[1:] == y[1:])
+                  or (len(shorter) >= 4 and (x[1:] == y or x == y[1:]))):
             return False
     return True
 

@@ -1,136 +1,223 @@
-"""Link every source's listings into one row per real-world organization.
+"""Merge every source's listings into one row per real-world organization, with stable ids.
 
-Listings of different sources are linked when they share a website (scheme, ``www.`` and
-trailing slash ignored) or the same normalised name in the same state; listings of one source
-only when both name and website agree (a source lists distinct organizations apart, and two
-chapters may share a parent's site). Each organization's id is derived from
-its anchor listing (the first by source order, then record id), so it stays the same across
-refreshes as long as that listing exists.
+Three steps, each in its own module: ``pipelines.linking`` decides which listings describe one
+organization and why (blocking, scoring, cluster rules); ``pipelines.identity`` gives each
+cluster its id from the id crosswalk (minted once, never reused); this module applies the
+maintainers' overrides (``sources/overrides.csv``), builds ``source_records`` (every listing as
+the source gave it, with its id and link reason) and ``intermediaries`` (one row per
+organization, its values taken from its listings by source precedence, then located by
+``pipelines.location``).
+
+``sources/overrides.csv`` has the columns action, source_key_a, source_key_b, field, value,
+reason, one row per correction, keys written ``source:source_key`` (as in source_records):
+
+- ``force_link``: the two listings are one organization (whatever the rules say);
+- ``never_link``: the two listings are never in one organization;
+- ``correct``: ``field`` of listing a is ``value`` for linking and in intermediaries (the
+  listing in source_records keeps what the source said; its link_reason notes the fix).
+
+Every row needs a reason; a row that names no current listing or is malformed is reported in
+the warnings (and the Dagster log), never a crash.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
+import csv
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+import sources
 from pipelines.collect import SourceRecords
+from pipelines.identity import IdMemory, assign_ids, mint
+from pipelines.linking import PAGE_REASON, SAME_PAGE, Constraints, Edge, link
 from pipelines.location import locate_organizations
-from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
+from schemas.catalogue import FIELDS
+from schemas.published import EVENTS, ID_HISTORY, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.table import empty_frame, pandera_schema
-from sources.registry import source_named
+from sources.registry import SOURCES, source_named
 
 LISTING_COLUMNS = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
+# given by some sources for linking and identity, not published in source_records
+LINK_COLUMNS = ["links_to", "previous_names", "key_aliases", "websites"]
+OVERRIDES_FILE = Path(sources.__file__).parent / "overrides.csv"
+OVERRIDE_COLUMNS = ("action", "source_key_a", "source_key_b", "field", "value", "reason")
+ACTIONS = ("force_link", "never_link", "correct")
+CORRECTABLE = ("name", "kind", "role", "department", "government_level", "website",
+               "events_url", "city", "state", "country", "zip")
 
 
-def normalise_website(url: object) -> str | None:
-    if not isinstance(url, str) or not url.strip():
-        return None
-    text = re.sub(r"^https?://", "", url.strip().lower())
-    text = re.sub(r"^www\.", "", text)
-    text = text.split("#")[0].split("?")[0].rstrip("/")
-    return text or None
+@dataclass(frozen=True)
+class Merged:
+    """The linked tables, the updated id memory and what needs a maintainer's eye."""
+
+    intermediaries: pd.DataFrame
+    source_records: pd.DataFrame
+    crosswalk: pd.DataFrame
+    id_history: pd.DataFrame
+    warnings: tuple[str, ...] = ()
 
 
-def normalise_name(name: object) -> str:
-    text = re.sub(r"[^a-z0-9]+", " ", str(name).lower().replace("&", " and "))
-    return re.sub(r"\s+", " ", text).strip()
+def intermediary_id(key: str, taken: set[str] | None = None) -> str:
+    """The id a new organization first listed under ``key`` ('source:source_key') gets."""
+    return mint(key, set(taken or ()))
 
 
-def intermediary_id(anchor_record_id: str) -> str:
-    return "im-" + hashlib.sha256(anchor_record_id.encode()).hexdigest()[:12]
+def read_overrides(path: Path = OVERRIDES_FILE) -> tuple[pd.DataFrame, list[str]]:
+    """Valid override rows and a problem per row that is not (no reason, unknown action,
+    a field that cannot be corrected or a value its column does not allow)."""
+    if not path.is_file():
+        return pd.DataFrame(columns=[*OVERRIDE_COLUMNS, "line"]), []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in OVERRIDE_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            return (pd.DataFrame(columns=[*OVERRIDE_COLUMNS, "line"]),
+                    [f"{path}: columns {missing} are missing; nothing in it was applied"])
+        rows, problems = [], []
+        for line, raw in enumerate(reader, start=2):
+            row = {c: (raw.get(c) or "").strip() for c in OVERRIDE_COLUMNS}
+            problem = _override_problem(row)
+            if problem:
+                problems.append(f"{path.name} line {line}: {problem}; row ignored")
+            else:
+                rows.append({**row, "line": line})
+    return pd.DataFrame(rows, columns=[*OVERRIDE_COLUMNS, "line"]), problems
 
 
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def link(listings: pd.DataFrame) -> pd.DataFrame:
-    """Add ``intermediary_id`` and ``link_reason`` to listings (rows must be in source order).
-
-    A listing may name the listing it describes in an optional ``links_to`` column (a Meetup
-    group read because a brigade's events_url points at it); that link is taken as given.
-    """
-    listings = listings.reset_index(drop=True)
-    groups = _UnionFind(len(listings))
-    reasons: dict[int, str] = {}
-    if "links_to" in listings:
-        row_of = {record: row for row, record in listings["record_id"].items()}
-        for row, target in listings["links_to"].items():
-            if isinstance(target, str) and target in row_of:
-                groups.union(row, row_of[target])
-                reasons[row] = "listed as the same organization's page"
-    website = listings["website"].map(normalise_website)
-    name = listings["name"].map(normalise_name)
-    source = listings["source"]
-    for key, reason in (
-        (website, "same website"),
-        (name + "|" + listings["state"].fillna("").astype(str), "same name in same state"),
-    ):
-        seen: dict[str, list[int]] = {}
-        for row, value in key.items():
-            if not isinstance(value, str):
-                continue
-            for other in seen.get(value, []):
-                # A source lists distinct organizations separately (two chapters may share a
-                # parent's website): within one source, only the same name and website link.
-                if source[row] != source[other] or (
-                    name[row] == name[other] and website[row] == website[other]
-                ):
-                    if groups.find(row) != groups.find(other):
-                        reasons.setdefault(row, reason)
-                    groups.union(row, other)
-                    break
-            seen.setdefault(value, []).append(row)
-    roots = [groups.find(i) for i in range(len(listings))]
-    anchors = {root: listings.at[root, "record_id"] for root in set(roots)}
-    linked = listings.assign(
-        intermediary_id=[intermediary_id(anchors[r]) for r in roots],
-        link_reason=[
-            "own record" if i == r else reasons.get(i, "same website") for i, r in enumerate(roots)
-        ],
-    )
-    return linked
+def _override_problem(row: dict[str, str]) -> str | None:
+    if row["action"] not in ACTIONS:
+        return f"action {row['action']!r} is not one of {', '.join(ACTIONS)}"
+    if not row["reason"]:
+        return "every override needs a reason"
+    keys = ["source_key_a"] + (["source_key_b"] if row["action"] != "correct" else [])
+    for column in keys:
+        if ":" not in row[column]:
+            return f"{column} {row[column]!r} is not 'source:source_key'"
+    if row["action"] == "correct":
+        if row["field"] not in CORRECTABLE:
+            return f"field {row['field']!r} cannot be corrected (one of {', '.join(CORRECTABLE)})"
+        field, value = FIELDS[row["field"]], row["value"]
+        if value and field.enum and value not in field.enum:
+            return f"{value!r} is not an allowed {field.name} ({', '.join(field.enum)})"
+        if value and field.pattern and not pd.Series([value]).str.fullmatch(
+                field.pattern.strip("^$")).iloc[0]:
+            return f"{value!r} does not look like a {field.name} ({field.pattern})"
+    return None
 
 
-def merge(listings_by_source: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Listings from every source (in source order) -> (intermediaries, source_records)."""
-    # a source provides the shared columns it has (role, say, only where it applies)
-    frames = [f.reindex(columns=[*LISTING_COLUMNS, "links_to"]).astype(object)
+def _apply_overrides(listings: pd.DataFrame, keys: pd.Series, overrides: pd.DataFrame,
+                     ) -> tuple[pd.DataFrame, Constraints, dict[int, str], list[str]]:
+    """Corrected listings, forced and forbidden links (rows), notes per row, warnings."""
+    row_of = {key: row for row, key in enumerate(keys)}
+    corrected = listings.copy()
+    constraints, notes, warnings = Constraints(), {}, []
+    for o in overrides.itertuples(index=False):
+        rows = [row_of.get(o.source_key_a)]
+        if o.action != "correct":
+            rows.append(row_of.get(o.source_key_b))
+        unknown = [k for k, r in zip((o.source_key_a, o.source_key_b), rows, strict=False)
+                   if r is None]
+        if unknown:
+            warnings.append(f"overrides.csv line {o.line}: no listing has the key "
+                            f"{' or '.join(unknown)} ({o.action}: {o.reason}); row not applied")
+            continue
+        if o.action == "force_link":
+            constraints.force.append((rows[0], rows[1], o.reason))
+        elif o.action == "never_link":
+            constraints.never.append((rows[0], rows[1]))
+        else:
+            corrected.iat[rows[0], corrected.columns.get_loc(o.field)] = o.value or None
+            notes[rows[0]] = notes.get(rows[0], "") + f"; corrected {o.field}: {o.reason}"
+    return corrected, constraints, notes, warnings
+
+
+def _page_edges(listings: pd.DataFrame) -> list[Edge]:
+    """A listing naming the listing it describes (``links_to``: a Meetup group read because a
+    brigade's events_url points at it) is linked to it as given."""
+    row_of = {record: row for row, record in enumerate(listings["record_id"])}
+    return [Edge(row, row_of[target], SAME_PAGE, 1.0, PAGE_REASON)
+            for row, target in enumerate(listings["links_to"])
+            if isinstance(target, str) and target in row_of and row_of[target] != row]
+
+
+def source_rank(names: Sequence[str]) -> np.ndarray:
+    """Precedence of each listing's source: the registry's order (it decides which listing
+    anchors an organization and fills its columns), unknown sources after, by name."""
+    order = {s.name: i for i, s in enumerate(SOURCES)}
+    unknown = {n: len(order) + i for i, n in enumerate(sorted(set(names) - set(order)))}
+    return np.array([order.get(n, unknown.get(n)) for n in names], dtype=np.int64)
+
+
+def merge_listings(listings_by_source: Sequence[pd.DataFrame], memory: IdMemory | None = None,
+                   overrides: pd.DataFrame | None = None, today: str | None = None) -> Merged:
+    """Listings from every source -> intermediaries, source_records, crosswalk, id history.
+
+    ``memory`` is what earlier releases remembered (``identity.read_memory``; none: every id
+    is minted), ``overrides`` the rows of ``read_overrides`` (default: the bundled file),
+    ``today`` the build day (YYYY-MM-DD, UTC). The result never depends on row order."""
+    memory = memory or IdMemory.empty()
+    today = today or datetime.now(UTC).date().isoformat()
+    warnings: list[str] = []
+    if overrides is None:
+        overrides, warnings = read_overrides()
+    frames = [f.reindex(columns=[*LISTING_COLUMNS, *LINK_COLUMNS]).astype(object)
               for f in listings_by_source if len(f)]
     if not frames:
-        return empty_frame(INTERMEDIARIES), empty_frame(SOURCE_RECORDS)
+        return Merged(empty_frame(INTERMEDIARIES), empty_frame(SOURCE_RECORDS),
+                      memory.crosswalk, memory.history, tuple(warnings))
     listings = pd.concat(frames, ignore_index=True)
-    linked = link(listings)
-    source_records = pandera_schema(SOURCE_RECORDS).validate(linked[list(SOURCE_RECORDS.columns)])
-    rows = []
-    for org_id, members in linked.groupby("intermediary_id", sort=False):
-        row = {"intermediary_id": org_id}
-        for column in LISTING_COLUMNS:
-            if column not in INTERMEDIARIES.columns or column == "intermediary_id":
-                continue
-            present = members[column].dropna()
-            row[column] = present.iloc[0] if len(present) else None
-        row["sources"] = "; ".join(dict.fromkeys(members["source"]))
-        rows.append(row)
-    intermediaries = locate_organizations(pd.DataFrame(rows)).assign(activity="unknown")
-    intermediaries = intermediaries.reindex(columns=list(INTERMEDIARIES.columns))
-    intermediaries = intermediaries.sort_values("intermediary_id", ignore_index=True)
-    return intermediaries, source_records
+    listings = listings.where(listings.notna(), None)
+    keys = listings["source"].astype(str) + ":" + listings["source_key"].astype(str)
+    repeated = keys.duplicated(keep=False)
+    if repeated.any():
+        warnings.append(f"{int(repeated.sum())} listings share a source key (first: "
+                        f"{keys[repeated].iloc[0]}); each is told apart by its record_id")
+        keys = keys.where(~repeated, keys + "#" + listings["record_id"].astype(str))
+        listings["source_key"] = keys.str.split(":", n=1).str[1]
+    corrected, constraints, notes, problems = _apply_overrides(listings, keys, overrides)
+    warnings += problems
+    rank = source_rank(listings["source"].tolist())
+    linked = link(corrected, keys=keys.tolist(), rank=rank, constraints=constraints,
+                  extra_edges=_page_edges(listings))
+    identified = assign_ids(listings, linked.cluster, memory, today)
+    reasons = [reason + notes.get(row, "") for row, reason in enumerate(linked.link_reason)]
+    records = listings.assign(intermediary_id=identified.ids, link_reason=reasons)
+    source_records = pandera_schema(SOURCE_RECORDS).validate(records[list(SOURCE_RECORDS.columns)])
+    intermediaries = _organizations(corrected.assign(intermediary_id=identified.ids),
+                                    rank, keys)
+    intermediaries["first_seen"] = intermediaries["intermediary_id"].map(identified.first_seen)
+    intermediaries["last_seen"] = today
+    history = identified.history.reindex(columns=list(ID_HISTORY.columns))
+    return Merged(intermediaries, source_records, identified.crosswalk, history,
+                  tuple(warnings))
+
+
+def _organizations(listings: pd.DataFrame, rank: np.ndarray, keys: pd.Series) -> pd.DataFrame:
+    """One row per organization: each column from its first listing that has it, listings in
+    source precedence then key order; ``sources`` lists every source it appears in."""
+    ordered = listings.assign(_rank=rank, _key=keys.to_numpy()).sort_values(
+        ["intermediary_id", "_rank", "_key"], kind="stable")
+    columns = [c for c in LISTING_COLUMNS if c in INTERMEDIARIES.columns
+               and c != "intermediary_id"]
+    grouped = ordered.groupby("intermediary_id", sort=True)
+    organizations = grouped[columns].first().reset_index()
+    organizations["sources"] = grouped["source"].agg(
+        lambda s: "; ".join(dict.fromkeys(s))).to_numpy()
+    organizations = organizations.astype(object).where(organizations.notna(), None)
+    located = locate_organizations(organizations).assign(activity="unknown")
+    return located.reindex(columns=list(INTERMEDIARIES.columns))
+
+
+def merge(listings_by_source: Sequence[pd.DataFrame], **options) -> tuple[pd.DataFrame,
+                                                                        pd.DataFrame]:
+    """(intermediaries, source_records) of ``merge_listings`` (same options)."""
+    merged = merge_listings(listings_by_source, **options)
+    return merged.intermediaries, merged.source_records
 
 
 def link_events(events: Sequence[pd.DataFrame], source_records: pd.DataFrame) -> pd.DataFrame:

@@ -23,9 +23,10 @@ import pandas as pd
 
 from pipelines.activity import attach_activity
 from pipelines.collect import SourceRecords
-from pipelines.merge import link_events, merge, source_status
+from pipelines.identity import CROSSWALK_FILE, IdMemory, write_crosswalk
+from pipelines.merge import link_events, merge_listings, source_status
 from pipelines.near_sql import install_macros
-from schemas.published import EVENTS, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
+from schemas.published import EVENTS, ID_HISTORY, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.rejected import REJECTED_RECORDS
 from schemas.table import Table, duckdb_ddl, published, table_schema
 from sources.registry import SOURCES
@@ -60,6 +61,10 @@ class Release:
     any_fresh: bool
     sources: list[dict]  # Frictionless "sources" entries
     mode: str = "live"  # "replay" when built from a replay folder (the sample included)
+    # the id crosswalk to keep beside the package (pipelines.identity); written by
+    # write_package only when this release is published, so ids stay those of what was published
+    crosswalk: pd.DataFrame | None = None
+    warnings: tuple[str, ...] = ()  # for a maintainer: overrides that matched no listing, ...
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -98,12 +103,16 @@ def why_not_publish(release: Release, current_fingerprint: str | None,
     return None
 
 
-def build_release(results: list[SourceRecords], include_personal: bool = False) -> Release:
+def build_release(results: list[SourceRecords], include_personal: bool = False,
+                  memory: IdMemory | None = None, today: str | None = None) -> Release:
     """Merge every source's records into the published tables; each source's own records (and
-    side tables) are published too, so nothing a source said is lost."""
+    side tables) are published too, so nothing a source said is lost. ``memory`` is the id
+    crosswalk and history beside the published release (``identity.read_memory``); without
+    it every id is minted afresh."""
     by_name = {s.name: s for s in SOURCES}
     listings = [by_name[r.source].to_listings(r.records) for r in results if len(r.records)]
-    intermediaries, source_records = merge(listings)
+    merged = merge_listings(listings, memory, today=today)
+    intermediaries, source_records = merged.intermediaries, merged.source_records
     intermediaries = attach_activity(intermediaries, source_records,
                                      [r.activity for r in results])
     tables = {
@@ -112,8 +121,10 @@ def build_release(results: list[SourceRecords], include_personal: bool = False) 
         SOURCE_STATUS.name: source_status(results),
         EVENTS.name: link_events([r.events for r in results], source_records),
         REJECTED_RECORDS.name: rejected_frame([j for r in results for j in r.rejected]),
+        ID_HISTORY.name: merged.id_history,
     }
-    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, REJECTED_RECORDS]
+    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, REJECTED_RECORDS,
+               ID_HISTORY]
     for result in results:
         source = by_name[result.source]
         table = published(source.table, include_personal,
@@ -136,6 +147,8 @@ def build_release(results: list[SourceRecords], include_personal: bool = False) 
         any_fresh=any(r.status == "fresh" for r in results),
         sources=[{"title": by_name[r.source].title, "path": r.url} for r in results],
         mode="replay" if any(r.replayed for r in results) else "live",
+        crosswalk=merged.crosswalk,
+        warnings=merged.warnings,
     )
 
 
@@ -288,6 +301,8 @@ def write_package(release: Release, output_dir: Path, created: str) -> PublishOu
     try:
         for table in release.schemas:
             write_csv(release.table(table.name), table, staging / f"{table.name}.csv")
+        if release.crosswalk is not None:
+            write_crosswalk(release.crosswalk, staging / CROSSWALK_FILE)
         descriptor = package_descriptor(release, created)
         (staging / PACKAGE_FILE).write_text(json.dumps(descriptor, indent=2) + "\n",
                                             encoding="utf-8")
@@ -297,6 +312,8 @@ def write_package(release: Release, output_dir: Path, created: str) -> PublishOu
         # data first, descriptor last: readers see the old release or the new one
         for table in release.schemas:
             os.replace(staging / f"{table.name}.csv", output_dir / f"{table.name}.csv")
+        if release.crosswalk is not None:  # the ids of what is published, beside it
+            os.replace(staging / CROSSWALK_FILE, output_dir / CROSSWALK_FILE)
         os.replace(staging / PACKAGE_FILE, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -115,7 +115,14 @@ define(
     Field("contact_phone", "string", "Public general contact phone of the organization, as "
           "NNN-NNN-NNNN.", pattern=r"^\d{3}-\d{3}-\d{4}$"),
     Field("link_reason", "string", "Why this listing was linked to its intermediary: 'own "
-          "record', 'same website', or 'same name in same state'.", required=True),
+          "record' (the listing the organization is anchored on), 'same_website' (the same site "
+          "key: host without www plus up to two path segments), 'same_meetup_group', "
+          "'same_shared_host_path' (the same full path on a shared host such as github.com or "
+          "facebook.com), 'name_similarity=0.97; same_city' (normalised names this close, and "
+          "the place or website agreement that went with it: same_city, same_state, "
+          "same_country, same_domain), 'listed as the same organization's page' (the source "
+          "says so), or 'override: <reason>' (a maintainer's row in sources/overrides.csv). A "
+          "maintainer's correction of a field is noted after it.", required=True),
     Field("status", "string", "How the source fared in the run that built this release.",
           required=True, enum=("fresh", "carried_forward", "missing")),
     Field("records", "integer", "Number of listings the source contributed.", required=True,

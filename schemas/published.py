@@ -1,6 +1,7 @@
 """The tables we publish. Every source's listings flow into ``source_records``; the linked
 organizations form ``intermediaries``; ``source_status`` says how each source fared."""
 
+from schemas.catalogue import Field, define
 from schemas.table import Table
 
 LOCATION = ("city", "state", "country", "region", "latitude", "longitude")
@@ -12,7 +13,8 @@ INTERMEDIARIES = Table(
              "government_unit", "service_area", "website", "events_url", *LOCATION, "zip",
              "state_fips", "county_fips", "location_precision", "location_flag", "sources",
              "activity", "activity_reason", "last_event_date",
-             "next_event_date", "activity_as_of", "source_url", "retrieved_at"),
+             "next_event_date", "activity_as_of", "first_seen", "last_seen", "source_url",
+             "retrieved_at"),
     primary_key=("intermediary_id",),
     optional=("role", "activity_as_of"),
 )
@@ -51,4 +53,29 @@ EVENTS = Table(
                   ("record_id", "source_records", "record_id")),
 )
 
-PUBLISHED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS)
+define(
+    Field("recorded_on", "date", "The day the event was recorded (the release's build day).",
+          required=True),
+    Field("id_event", "string", "What happened to the id: 'minted' (a new organization), "
+          "'merged' (its listings now belong to an older organization, other_intermediary_id, "
+          "whose id is kept), 'split' (listings of other_intermediary_id are now a separate "
+          "organization with this id), 'retired' (no source lists it any more; the id is never "
+          "given to another organization), 'revived' (a retired id listed again).",
+          required=True, enum=("minted", "merged", "split", "retired", "revived")),
+    Field("other_intermediary_id", "string", "The other id of a merge (the id kept) or a split "
+          "(the id the listings came from).", pattern=r"^im-[0-9a-f]{12}$"),
+    Field("id_event_reason", "string", "Why, naming the listings' stable keys "
+          "(source:source_key).", required=True),
+)
+
+ID_HISTORY = Table(
+    name="id_history",
+    description="Every change to the directory's ids, oldest first: when each id was minted, "
+    "merged into another, split off, retired or revived, and why. Retired and merged ids "
+    "appear here but not in intermediaries; no id is ever given to another organization.",
+    columns=("recorded_on", "id_event", "intermediary_id", "other_intermediary_id",
+             "id_event_reason"),
+    primary_key=(),
+)
+
+PUBLISHED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, ID_HISTORY)

@@ -20,6 +20,7 @@ from schemas.cfa import CFA_BRIGADES
 from schemas.table import pandera_schema
 from sources.base import Source, fetch_single, only_page
 from sources.errors import ParseError
+from sources.keys import unique_keys, url_key
 from sources.places import country_code, usps_code
 from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short
 from sources.snapshot import Snapshot
@@ -275,7 +276,12 @@ def _url(value: Any) -> str | None:
 
 
 def to_listings(records: pd.DataFrame) -> pd.DataFrame:
-    return records.assign(source="cfa", source_key=records["name"])
+    """Keyed by website, else events_url, else name (``sources.keys``), so a renamed brigade
+    keeps its id; its name's slug and previous_names are the crosswalk's fallbacks."""
+    names = records["name"].map(slug)
+    key = records["website"].map(url_key).fillna(records["events_url"].map(url_key))
+    return records.assign(source="cfa", source_key=unique_keys(key.fillna(names), names),
+                          key_aliases=names)
 
 
 SOURCE = Source(

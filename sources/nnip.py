@@ -300,7 +300,11 @@ def to_listings(records: pd.DataFrame) -> pd.DataFrame:
     """NNIP rows on the shared source_records columns it has (the linker adds the rest)."""
     return records.assign(
         source="nnip",
-        source_key=records["partnership"] + "/" + records["name"],
+        # the profile; within a joint partnership, plus the organization (sources.keys)
+        source_key=records["partnership"].where(
+            ~records["partnership"].duplicated(keep=False),
+            records["partnership"] + "/" + records["name"].map(slug)),
+        key_aliases=records["partnership"],
         events_url=None,
         country="US",
         region=None,

@@ -493,7 +493,9 @@ def to_listings(records: pd.DataFrame) -> pd.DataFrame:
     """SDC rows on the shared source_records columns, plus ``role`` (lead, coordinating, ...)."""
     return records.assign(
         source="sdc",
+        # state + name (+ department where the state lists the name twice): sources.keys
         source_key=records["record_id"].str.removeprefix("sdc:"),
+        key_aliases=records["state"].str.lower() + ":" + records["name"].map(slug),
         events_url=None,
         region=None,
         latitude=None,

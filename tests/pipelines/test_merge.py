@@ -1,60 +1,68 @@
-"""Linking listings into organizations: same website, or same name in the same state."""
+"""Merging listings into organizations: one row per organization, every listing kept, values
+by source precedence, maintainers' overrides applied with their reasons."""
 
 import pandas as pd
 import pytest
 
-from pipelines.merge import LISTING_COLUMNS, intermediary_id, link, merge, normalise_website
+from pipelines.merge import (
+    LISTING_COLUMNS,
+    OVERRIDES_FILE,
+    intermediary_id,
+    merge,
+    merge_listings,
+    read_overrides,
+)
+
+TODAY = "2026-12-01"
 
 
-def listing(record_id, name, website=None, state=None, source="cfa"):
+def listing(record_id, name, website=None, state=None, source="cfa", **more):
     row = dict.fromkeys(LISTING_COLUMNS)
     row.update(record_id=record_id, name=name, website=website, state=state, source=source,
-               source_key=name, kind="brigade", source_url="https://example.org/list",
-               retrieved_at="2026-11-01T00:00:00Z")
+               source_key=record_id.split(":", 1)[-1], kind="brigade",
+               source_url="https://example.org/list", retrieved_at="2026-11-01T00:00:00Z")
+    row.update(more)
     return row
 
 
 def frame(*rows):
-    return pd.DataFrame(list(rows), columns=LISTING_COLUMNS).astype({"latitude": float,
-                                                                      "longitude": float})
+    return pd.DataFrame(list(rows)).astype({"latitude": float, "longitude": float})
 
 
-def test_websites_match_ignoring_scheme_www_and_trailing_slash():
-    assert normalise_website("HTTPS://www.Beta.NYC/") == normalise_website("http://beta.nyc")
-    assert normalise_website("") is None and normalise_website(None) is None
+def no_overrides():
+    return pd.DataFrame(columns=["action", "source_key_a", "source_key_b", "field", "value",
+                                 "reason", "line"])
 
 
-def test_listings_with_the_same_website_become_one_organization():
-    linked = link(frame(listing("nnip:a", "Data Driven Detroit", "https://datadrivendetroit.org",
-                                "MI", "nnip"),
-                        listing("cfa:b", "D3", "http://www.datadrivendetroit.org/", "MI")))
-    assert linked["intermediary_id"].nunique() == 1
-    assert linked["link_reason"].tolist() == ["own record", "same website"]
-
-
-def test_same_name_links_only_within_one_state():
-    linked = link(frame(listing("a", "Code for Springfield", state="IL"),
-                        listing("b", "Code  for Springfield!", state="IL"),
-                        listing("c", "Code for Springfield", state="MA")))
-    ids = linked["intermediary_id"].tolist()
-    assert ids[0] == ids[1] != ids[2]
-    assert linked.loc[1, "link_reason"] == "same name in same state"
-
-
-def test_ids_are_stable_and_come_from_the_anchor_listing():
-    rows = [listing("cfa:x", "X", "http://x.org"), listing("cfa:y", "Y", "http://y.org")]
-    first, _ = merge([frame(*rows)])
-    again, _ = merge([frame(*reversed(rows))])
-    assert sorted(first["intermediary_id"]) == sorted(again["intermediary_id"])
-    assert intermediary_id("cfa:x") in set(first["intermediary_id"])
+def overrides(*rows):
+    return pd.DataFrame([{**dict(zip(["action", "source_key_a", "source_key_b", "field",
+                                      "value", "reason"], r, strict=True)), "line": i + 2}
+                         for i, r in enumerate(rows)])
 
 
 def test_an_organization_lists_every_source_it_appears_in():
     cfa = frame(listing("cfa:a", "Open Data Org", "http://odo.org", "PA"))
-    nnip = frame(listing("nnip:a", "Open Data Org", "http://odo.org", "PA", source="nnip"))
-    intermediaries, source_records = merge([cfa, nnip])
+    nnip = frame(listing("nnip:a", "Open Data Org", "http://odo.org", "PA", source="nnip",
+                         kind="nnip_partner"))
+    intermediaries, source_records = merge([cfa, nnip], today=TODAY)
     assert len(intermediaries) == 1 and len(source_records) == 2
-    assert intermediaries.loc[0, "sources"] == "cfa; nnip"
+    assert intermediaries.loc[0, "sources"] == "nnip; cfa"  # in the registry's order
+    assert intermediaries.loc[0, "kind"] == "nnip_partner"  # NNIP's listing comes first
+    assert intermediaries.loc[0, ["first_seen", "last_seen"]].tolist() == [TODAY, TODAY]
+
+
+def test_ids_do_not_depend_on_row_or_source_order():
+    rows = [listing("cfa:x", "X Data", "http://x.org", "OH"),
+            listing("cfa:y", "Y Data", "http://y.org", "OH"),
+            listing("sdc:x", "X Data Center", "https://www.x.org/", "OH", source="sdc")]
+    first, records = merge([frame(*rows[:2]), frame(rows[2])], today=TODAY)
+    again, again_records = merge([frame(rows[2]), frame(*reversed(rows[:2]))], today=TODAY)
+    assert first["intermediary_id"].tolist() == again["intermediary_id"].tolist()
+    by_record = records.set_index("record_id")["intermediary_id"]
+    assert by_record.to_dict() == again_records.set_index("record_id")["intermediary_id"].to_dict()
+    assert by_record["cfa:x"] == by_record["sdc:x"] != by_record["cfa:y"]
+    # the anchor is the State Data Center listing (it comes first in the registry)
+    assert by_record["sdc:x"] == intermediary_id("sdc:x")
 
 
 def test_organizations_with_only_a_us_city_get_its_centre_and_say_so():
@@ -63,7 +71,7 @@ def test_organizations_with_only_a_us_city_get_its_centre_and_say_so():
     city_only = listing("sdc:b", "City only", state="MD", source="sdc")
     city_only.update(city="Baltimore", country="US")
     nowhere = listing("sdc:c", "No city", state="MD", source="sdc")
-    intermediaries, _ = merge([frame(given, city_only, nowhere)])
+    intermediaries, _ = merge([frame(given, city_only, nowhere)], today=TODAY)
     by_name = intermediaries.set_index("name")
     assert by_name.loc["Has coordinates", "location_precision"] == "source"
     assert by_name.loc["City only", "location_precision"] == "city"
@@ -74,16 +82,79 @@ def test_organizations_with_only_a_us_city_get_its_centre_and_say_so():
 
 
 def test_chapters_sharing_a_parent_website_stay_distinct_within_one_source():
-    linked = link(frame(listing("cfa:ro", "Code for Romania", "http://code4.ro/"),
-                        listing("cfa:iasi", "Code for Romania: Iasi Chapter", "http://code4.ro/"),
-                        listing("sdc:ro", "Code for Romania", "http://code4.ro", source="sdc")))
-    ids = linked["intermediary_id"].tolist()
-    assert ids[0] != ids[1]  # the source lists them as two organizations
-    assert ids[2] == ids[0]  # another source's listing of the same site is the same organization
+    _, records = merge([frame(
+        listing("cfa:ro", "Code for Romania", "http://code4.ro/"),
+        listing("cfa:iasi", "Code for Romania: Iasi Chapter", "http://code4.ro/"),
+        listing("sdc:ro", "Code for Romania", "http://code4.ro", source="sdc"))], today=TODAY)
+    ids = records.set_index("record_id")["intermediary_id"]
+    assert ids["cfa:ro"] != ids["cfa:iasi"]  # the source lists them as two organizations
+    assert ids["sdc:ro"] == ids["cfa:ro"]  # the other source's listing of the same name and site
 
 
 def test_one_source_listing_the_same_organization_twice_links_it():
     dc = listing("sdc:dc:urban", "Urban Institute", "https://urban.org", "DC", "sdc")
     md = listing("sdc:md:urban", "Urban Institute", "https://www.urban.org/", "MD", "sdc")
-    linked = link(frame(dc, md))
-    assert linked["intermediary_id"].nunique() == 1
+    intermediaries, records = merge([frame(dc, md)], today=TODAY)
+    assert len(intermediaries) == 1
+    assert records.set_index("record_id").loc["sdc:md:urban", "link_reason"] == "same_website"
+
+
+def test_a_force_link_override_links_with_its_reason():
+    rows = frame(listing("cfa:odp", "Open Data Philly", "https://opendataphilly.org", "PA"),
+                 listing("nnip:philly", "OpenDataPhilly (Azavea)", None, "PA", source="nnip"))
+    rule = overrides(("force_link", "cfa:odp", "nnip:philly", "", "", "same portal, renamed"))
+    merged = merge_listings([rows], overrides=rule, today=TODAY)
+    assert len(merged.intermediaries) == 1
+    reasons = merged.source_records.set_index("record_id")["link_reason"]
+    assert reasons["cfa:odp"] == "override: same portal, renamed"
+    assert not merged.warnings
+
+
+def test_a_never_link_override_keeps_two_listings_apart_with_the_rest_unchanged():
+    rows = frame(listing("nnip:d3", "Data Driven Detroit", "https://datadrivendetroit.org", "MI",
+                         source="nnip"),
+                 listing("cfa:d3", "Data Driven Detroit", "https://datadrivendetroit.org", "MI"))
+    assert len(merge([rows], overrides=no_overrides(), today=TODAY)[0]) == 1
+    rule = overrides(("never_link", "cfa:d3", "nnip:d3", "", "", "a brigade named after it"))
+    intermediaries, records = merge([rows], overrides=rule, today=TODAY)
+    assert len(intermediaries) == 2
+    assert set(records["link_reason"]) == {"own record"}
+
+
+def test_a_correction_is_used_for_linking_and_noted_but_the_listing_keeps_what_was_said():
+    rows = frame(listing("cfa:cfb", "Code for Baltimore", "https://codeforbaltimore.org", "MD"),
+                 listing("sdc:bnia", "Code for Baltimore", "https://bnia.org", "MD",
+                         source="sdc"))
+    rule = overrides(("correct", "sdc:bnia", "", "website", "https://codeforbaltimore.org",
+                      "the SDC page gives the wrong site"))
+    merged = merge_listings([rows], overrides=rule, today=TODAY)
+    records = merged.source_records.set_index("record_id")
+    assert records.loc["sdc:bnia", "website"] == "https://bnia.org"  # as the source said
+    assert records.loc["cfa:cfb", "link_reason"] == "same_website"
+    assert records.loc["sdc:bnia", "link_reason"] == (
+        "own record; corrected website: the SDC page gives the wrong site")
+    assert merged.intermediaries.loc[0, "website"] == "https://codeforbaltimore.org"
+
+
+def test_overrides_naming_no_listing_or_without_reason_are_reported_not_fatal(tmp_path):
+    path = tmp_path / "overrides.csv"
+    path.write_text("action,source_key_a,source_key_b,field,value,reason\n"
+                    "force_link,cfa:a,cfa:gone,,,merged in 2024\n"
+                    "never_link,cfa:a,cfa:b,,,\n"
+                    "correct,cfa:a,,state,Ohio,typo\n"
+                    "shout,cfa:a,cfa:b,,,why not\n", encoding="utf-8")
+    rows, problems = read_overrides(path)
+    assert len(rows) == 1 and len(problems) == 3
+    assert "line 3: every override needs a reason" in problems[0]
+    assert "'Ohio' does not look like a state" in problems[1]
+    assert "action 'shout'" in problems[2]
+    merged = merge_listings([frame(listing("cfa:a", "A", state="OH"))], overrides=rows,
+                            today=TODAY)
+    assert merged.warnings == ("overrides.csv line 2: no listing has the key cfa:gone "
+                               "(force_link: merged in 2024); row not applied",)
+
+
+def test_the_bundled_overrides_file_is_valid():
+    rows, problems = read_overrides(OVERRIDES_FILE)
+    assert OVERRIDES_FILE.is_file() and not problems
+    assert rows["reason"].str.len().gt(0).all()
