@@ -180,3 +180,37 @@ def test_a_damaged_crosswalk_stops_the_build_instead_of_minting_new_ids(tmp_path
         "cfa,a.org,im-xyz,Alpha,2026-11-01,2026-11-01,active\n", encoding="utf-8")
     with pytest.raises(CrosswalkError, match="line 2"):
         read_memory(tmp_path)
+
+
+def test_the_crosswalk_is_written_with_the_published_release_and_only_then(tmp_path):
+    from pathlib import Path
+
+    from pipelines.collect import SourceRecords
+    from pipelines.release import build_release, write_package
+    from sources import cfa
+    from sources.snapshot import latest_snapshot
+
+    snapshots = Path(__file__).parents[1] / "fixtures" / "snapshots"
+    records = cfa.parse(latest_snapshot(snapshots, "cfa")).records
+
+    def run(fingerprint, day):
+        result = SourceRecords(source="cfa", url=cfa.URL, status="fresh", records=records,
+                               snapshot=None, fingerprint=fingerprint,
+                               retrieved_at="2026-11-01T12:00:00Z", sample=False,
+                               replayed=False)
+        release = build_release([result], memory=read_memory(tmp_path), today=day)
+        return release, write_package(release, tmp_path, f"{day}T06:00:00Z")
+
+    first, outcome = run("f1", "2026-11-01")
+    assert outcome.published and (tmp_path / CROSSWALK_FILE).is_file()
+    written = (tmp_path / CROSSWALK_FILE).read_bytes()
+    assert len(read_memory(tmp_path).crosswalk) == len(records)
+    same, outcome = run("f1", "2026-11-08")  # unchanged inputs: nothing is published
+    assert not outcome.published and (tmp_path / CROSSWALK_FILE).read_bytes() == written
+    again, outcome = run("f2", "2026-11-15")
+    assert outcome.published
+    ids = first.table("intermediaries").set_index("name")["intermediary_id"]
+    later = again.table("intermediaries").set_index("name")
+    assert later["intermediary_id"].equals(ids)
+    assert set(later["first_seen"]) == {"2026-11-01"} and set(later["last_seen"]) == {
+        "2026-11-15"}
