@@ -61,7 +61,7 @@ MAX_SITE_BLOCK = 50
 # thousands of pairs for almost no true links; its pairs are still found by the other keys.
 MAX_NAME_BLOCK = 400
 # A small town's listings are all compared with each other (a typo in both the first and the
-# last word of a name escapes the token blocks); a town is small up to this many listings.
+# last word of a name escapes the word blocks); a town is small up to this many listings.
 MAX_CITY_BLOCK = 100
 LENGTH_BAND = 5  # letters per length band of a name block (more than 2 x MAX_EDITS - 1)
 PAIR_CHUNK = 2_000_000  # pairs scored per rapidfuzz call: bounds peak memory
@@ -362,6 +362,8 @@ def _features(con: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN url_keys u ON u.url = l.website
         LEFT JOIN places city ON city.value = l.city
         LEFT JOIN places department ON department.value = l.department""")
+    for table in ("raw_urls", "urls", "hosts", "url_keys", "places", "nm", "l"):
+        con.execute(f"DROP TABLE {table}")  # memory: a million listings are heavy
 
 
 _COMPATIBLE = """
@@ -389,43 +391,51 @@ def _name_pairs(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, int]:
     """Pairs of different sources sharing a name block, with the cheap checks done in SQL:
     the rules, lengths within the edit limit, the same numbers and direction words, and the
     place or website agreeing. Returns the survivors and how many candidates were looked at."""
+    # A small town's listings are all compared (block 'c'); in a larger place, only those
+    # sharing the first or the last word (f, l). Everywhere: the same whole name in the state
+    # (n: a listing without a city), first and last word in the state (s), first word on the
+    # same registrable domain (d). The numbers and direction words must agree, so they are
+    # part of every key.
     con.execute(f"""
         CREATE TEMP TABLE nk AS
-        WITH g AS (SELECT *, hash(state, city) AS place FROM f WHERE nid IS NOT NULL),
+        WITH g AS (SELECT *, hash(state, city) AS place,
+                          CASE WHEN city IS NOT NULL THEN count(*) OVER (PARTITION BY state, city)
+                               END AS town
+                   FROM f WHERE nid IS NOT NULL),
         keyed AS (
-          SELECT row, src, nlen, marks, 'n' AS block, hash(1, coalesce(state, country), nid)
+          SELECT row, src, nlen, 'n' AS block, hash(1, coalesce(state, country), nid, marks)
             AS key FROM g WHERE coalesce(state, country) IS NOT NULL
           UNION ALL
-          SELECT row, src, nlen, marks, 'c', hash(2, place) FROM g WHERE city IS NOT NULL
+          SELECT row, src, nlen, 'c', hash(2, place, marks) FROM g
+          WHERE town <= {MAX_CITY_BLOCK}
           UNION ALL
-          SELECT row, src, nlen, marks, 'f', hash(3, place, first_tok) FROM g
-          WHERE city IS NOT NULL
+          SELECT row, src, nlen, 'f', hash(3, place, first_tok, marks) FROM g
+          WHERE town > {MAX_CITY_BLOCK}
           UNION ALL
-          SELECT row, src, nlen, marks, 'l', hash(4, place, last_tok) FROM g
-          WHERE city IS NOT NULL AND last_tok <> first_tok
+          SELECT row, src, nlen, 'l', hash(4, place, last_tok, marks) FROM g
+          WHERE town > {MAX_CITY_BLOCK} AND last_tok <> first_tok
           UNION ALL
-          SELECT row, src, nlen, marks, 'd', hash(5, domain, first_tok) FROM g
+          SELECT row, src, nlen, 'd', hash(5, domain, first_tok, marks) FROM g
           WHERE domain IS NOT NULL
           UNION ALL
-          SELECT row, src, nlen, marks, 's', hash(6, state, first_tok, last_tok) FROM g
+          SELECT row, src, nlen, 's', hash(6, state, first_tok, last_tok, marks) FROM g
           WHERE state IS NOT NULL AND last_tok <> first_tok),
         blocks AS (SELECT key FROM keyed GROUP BY key
-                   HAVING count(*) >= 2 AND count(*) <= CASE any_value(block)
-                     WHEN 'c' THEN {MAX_CITY_BLOCK} ELSE {MAX_NAME_BLOCK} END)
-        SELECT keyed.* FROM keyed SEMI JOIN blocks USING (key)""")
+                   HAVING count(*) BETWEEN 2 AND {MAX_NAME_BLOCK})
+        SELECT row, src, nlen, key, nlen // {LENGTH_BAND} AS band
+        FROM keyed SEMI JOIN blocks USING (key)""")
     # Two names more than MAX_EDITS letters apart in length never link, so each block is cut
     # into length bands of LENGTH_BAND letters: a listing is compared with its own band and,
-    # near a band's edge, the next one, never with names far longer or shorter. The numbers
-    # and direction words must agree, so they are part of the key too.
+    # near a band's edge, the next one, never with names far longer or shorter.
     con.execute(f"""
         CREATE TEMP TABLE candidates AS
-        WITH build AS (SELECT row, src, nlen, hash(key, marks) AS key,
-                              nlen // {LENGTH_BAND} AS band FROM nk),
-        probe AS (SELECT row, src, nlen, key, unnest(list_distinct(
-                    [(nlen - {MAX_EDITS}) // {LENGTH_BAND}, (nlen + {MAX_EDITS}) // {LENGTH_BAND}]))
-                    AS band FROM build)
+        WITH probe AS (
+          SELECT row, src, nlen, key, (nlen - {MAX_EDITS}) // {LENGTH_BAND} AS band FROM nk
+          UNION ALL
+          SELECT row, src, nlen, key, (nlen + {MAX_EDITS}) // {LENGTH_BAND} FROM nk
+          WHERE (nlen + {MAX_EDITS}) // {LENGTH_BAND} <> (nlen - {MAX_EDITS}) // {LENGTH_BAND})
         SELECT pair >> 32 AS a, pair & 4294967295 AS b FROM (
-          SELECT DISTINCT (x.row << 32) | y.row AS pair FROM probe x JOIN build y
+          SELECT DISTINCT (x.row << 32) | y.row AS pair FROM probe x JOIN nk y
             ON x.key = y.key AND x.band = y.band AND x.row < y.row AND x.src <> y.src
                AND abs(x.nlen - y.nlen) <= {MAX_EDITS})""")
     compared = con.execute("SELECT count(*) FROM candidates").fetchall()[0][0]
@@ -564,14 +574,10 @@ class _Clusters:
     the same listing twice, two government levels, two departments, a government with a civic
     tech group, or a never_link pair. Plain lists: per-element numpy access is slow."""
 
-    def __init__(self, rows: pd.DataFrame, never: Sequence[tuple[int, int]]) -> None:
-        self.parent = list(range(len(rows)))
-        self._src = rows["src"].tolist()
-        self._nid = rows["nid"].tolist()
-        self._site = rows["site"].tolist()
-        self._level = rows["level"].tolist()
-        self._department = rows["department"].tolist()
-        self._kind = rows["kind_class"].tolist()
+    def __init__(self, rows: Mapping[str, np.ndarray], never: Sequence[tuple[int, int]]
+                 ) -> None:
+        self.parent = list(range(len(rows["src"])))
+        self._rows = rows  # integer codes per row; 0 is "none" for site, level, department
         self._state: dict[int, dict] = {}
         self._never: dict[int, set[tuple[int, int]]] = {}
         for index, (a, b) in enumerate(never):
@@ -599,14 +605,13 @@ class _Clusters:
     def _summary(self, root: int) -> dict:
         state = self._state.get(root)
         if state is None:
-            site, level = self._site[root], self._level[root]
-            department = self._department[root]
+            rows = self._rows
             state = {
-                "sources": {self._src[root]: (self._nid[root],
-                                              site if isinstance(site, str) else None)},
-                "level": level if isinstance(level, str) else None,
-                "department": department if isinstance(department, str) else None,
-                "kinds": {self._kind[root]} - {0},
+                "sources": {int(rows["src"][root]): (int(rows["nid"][root]),
+                                                     int(rows["site"][root]))},
+                "level": int(rows["level"][root]),
+                "department": int(rows["department"][root]),
+                "kinds": {int(rows["kind_class"][root])} - {0},
                 "never": set(self._never.get(root, ())),
             }
             self._state[root] = state
@@ -633,9 +638,9 @@ class _Clusters:
 
 
 def _compatible(sa: dict, sb: dict) -> bool:
-    for source, (nid, site) in sb["sources"].items():
+    for source, rep in sb["sources"].items():
         other = sa["sources"].get(source)
-        if other is not None and not (site is not None and other == (nid, site)):
+        if other is not None and (other != rep or rep[1] == 0):
             return False
     if sa["level"] and sb["level"] and sa["level"] != sb["level"]:
         return False
@@ -643,7 +648,9 @@ def _compatible(sa: dict, sb: dict) -> bool:
         return False
     if sa["kinds"] | sb["kinds"] == {1, 2}:
         return False
-    return not any((index, 1 - side) in sa["never"] for index, side in sb["never"])
+    if sa["never"] and sb["never"]:
+        return not any((index, 1 - side) in sa["never"] for index, side in sb["never"])
+    return True
 
 
 def _reasons(edges: Sequence[Edge], clusters: _Clusters, anchors: Mapping[int, int],
@@ -709,12 +716,16 @@ def link(listings: pd.DataFrame, keys: Sequence[str] | None = None,
     with _connect() as con:
         _load(con, listings)
         _features(con)
-        names = np.array([r[0] for r in con.execute("SELECT norm FROM nid ORDER BY nid")
-                          .fetchall()], dtype=object)
+        names = con.execute("SELECT norm FROM nid ORDER BY nid").fetchnumpy()["norm"]
+        names = np.asarray(names, dtype=object)
         site = _site_pairs(con)
         name, compared = _name_pairs(con)
-        rows = con.execute("SELECT row, src, coalesce(nid, -1) AS nid, site, level, department,"
-                           " kind_class FROM f ORDER BY row").df()
+        # the cluster rules need only codes: 0 is "none" (a hash is practically never 0)
+        rows = con.execute("""
+            SELECT src, coalesce(nid, -1) AS nid, coalesce((hash(site) >> 1)::BIGINT, 0) AS site,
+                   coalesce((hash(level) >> 1)::BIGINT, 0) AS level,
+                   coalesce((hash(department) >> 1)::BIGINT, 0) AS department, kind_class
+            FROM f ORDER BY row""").fetchnumpy()
     edges = _site_edges(site, names) + _score_name_pairs(name, names)
     accepted = len(edges)
     edges += list(extra_edges)
