@@ -192,7 +192,7 @@ def assign_ids(listings: pd.DataFrame, cluster: np.ndarray, memory: IdMemory,
     keys = (listings["source"].astype(str) + ":" + listings["source_key"].astype(str)).tolist()
     crosswalk = memory.crosswalk
     live = crosswalk[crosswalk["status"] != "moved"]
-    minted_on = crosswalk.groupby("intermediary_id")["first_seen"].min().to_dict()
+    minted_on = _earliest(crosswalk)
     taken = set(crosswalk["intermediary_id"]) | set(memory.history["intermediary_id"].dropna())
     taken |= set(memory.history["other_intermediary_id"].dropna())
     had_active = set(live.loc[live["status"] == "active", "intermediary_id"])
@@ -211,14 +211,16 @@ def assign_ids(listings: pd.DataFrame, cluster: np.ndarray, memory: IdMemory,
         contenders.setdefault(old, []).append((-weight, -len(members[anchor]), keys[anchor],
                                                anchor))
     owner = {old: min(options)[3] for old, options in contenders.items()}
+    owned_by: dict[int, list[str]] = {}
+    for old, anchor in owner.items():
+        owned_by.setdefault(anchor, []).append(old)
 
     events: list[dict] = []
     cluster_id: dict[int, str] = {}
     merged_into: dict[str, str] = {}
     for anchor in sorted(members, key=lambda a: keys[a]):
         rows = members[anchor]
-        owned = sorted((o for o, a in owner.items() if a == anchor),
-                       key=lambda o: (minted_on.get(o, today), o))
+        owned = sorted(owned_by.get(anchor, ()), key=lambda o: (minted_on.get(o, today), o))
         claimed_from_others = sorted({claims[r][0] for r in rows if claims[r]
                                       and owner[claims[r][0]] != anchor})
         if owned:
@@ -243,15 +245,17 @@ def assign_ids(listings: pd.DataFrame, cluster: np.ndarray, memory: IdMemory,
                                  f"{_keys_of(rows, claims, keys, old)} were {old}'s and are "
                                  f"now listed apart from it"))
     owned_now = set(cluster_id.values())
+    keys_of_id: dict[str, list[str]] = {}
+    for source, key, old in zip(live["source"], live["source_key"], live["intermediary_id"],
+                                strict=True):
+        keys_of_id.setdefault(old, []).append(f"{source}:{key}")
     for old in sorted(had_active - owned_now - set(merged_into)):
-        gone = live.loc[live["intermediary_id"] == old, "source"].astype(str) + ":" + \
-            live.loc[live["intermediary_id"] == old, "source_key"].astype(str)
         events.append(_event(today, "retired", old, None,
-                             f"no source lists {_short(sorted(gone))} any more"))
+                             f"no source lists {_short(sorted(keys_of_id[old]))} any more"))
 
     ids = [cluster_id[int(anchor)] for anchor in cluster.tolist()]
     updated = _updated_crosswalk(listings, ids, crosswalk, merged_into, today)
-    first_seen = updated.groupby("intermediary_id")["first_seen"].min().to_dict()
+    first_seen = _earliest(updated)
     history = pd.concat([memory.history.astype(object),
                          pd.DataFrame(events, columns=list(ID_HISTORY.columns))],
                         ignore_index=True)
@@ -259,6 +263,16 @@ def assign_ids(listings: pd.DataFrame, cluster: np.ndarray, memory: IdMemory,
         ["recorded_on", "id_event", "intermediary_id"], kind="stable",
         key=lambda c: c.map(EVENT_ORDER) if c.name == "id_event" else c).reset_index(drop=True)
     return Identified(ids, first_seen, updated, history)
+
+
+def _earliest(crosswalk: pd.DataFrame) -> dict[str, str]:
+    """id -> its earliest first_seen (ISO dates compare as text; a plain loop is far faster
+    than a pandas group-by on text)."""
+    earliest: dict[str, str] = {}
+    for old, day in zip(crosswalk["intermediary_id"], crosswalk["first_seen"], strict=True):
+        if old not in earliest or day < earliest[old]:
+            earliest[old] = day
+    return earliest
 
 
 def _keys_of(rows: list[int], claims: list, keys: list[str], old: str) -> str:
