@@ -93,6 +93,9 @@ def read_memory(output_dir: Path) -> IdMemory:
     crosswalk, history = memory.crosswalk, memory.history
     if crosswalk_path.is_file():
         crosswalk = _read_csv(crosswalk_path, CROSSWALK_COLUMNS)
+        crosswalk["name"] = crosswalk["name"].map(
+            lambda v: v[1:] if isinstance(v, str) and v[1:2] and v[1] in _FORMULA_START
+            and v.startswith("'") else v)
         bad = ~crosswalk["intermediary_id"].str.fullmatch(r"im-[0-9a-f]{12}").fillna(False)
         bad |= ~crosswalk["status"].isin(STATUSES)
         bad |= crosswalk[["source", "source_key", "first_seen", "last_seen"]].isna().any(axis=1)
@@ -119,9 +122,16 @@ def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
     return frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
 
 
+# Text a spreadsheet would run as a formula (the triggers pipelines.release neutralises in the
+# package) gets a leading apostrophe in the crosswalk too, removed again when it is read.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def write_crosswalk(crosswalk: pd.DataFrame, path: Path) -> None:
-    crosswalk[list(CROSSWALK_COLUMNS)].to_csv(path, index=False, encoding="utf-8",
-                                              lineterminator="\n")
+    safe = crosswalk[list(CROSSWALK_COLUMNS)].copy()
+    safe["name"] = safe["name"].map(
+        lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    safe.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
 
 
 def _digest(key: str, salt: int) -> str:
