@@ -537,6 +537,26 @@ def shared_events(snapshot: Snapshot) -> pd.DataFrame:
     return events.assign(record_id=events["group_record_id"], source="meetup")
 
 
+MIN_EVENTS_TO_MISS = 5  # a refresh with none after at least this many means the format changed
+
+
+def profile(records: pd.DataFrame) -> dict:
+    """What the last good refresh held: how many events its calendars listed."""
+    return {"events": int(records["event_count"].fillna(0).sum()) if len(records) else 0}
+
+
+def health(records: pd.DataFrame, last_good: Mapping | None) -> str | None:
+    """Calendars that all answer but list no event at all, after the last good refresh listed
+    several, changed their format (say VTODO for VEVENT): stop rather than publish no events."""
+    before = int((last_good or {}).get("events") or 0)
+    now = profile(records)["events"]
+    if len(records) and before >= MIN_EVENTS_TO_MISS and now == 0:
+        return (f"meetup: {len(records)} calendars answered but none lists an event "
+                f"({before} last time); expected VEVENT entries: the iCalendar format may "
+                "have changed")
+    return None
+
+
 SOURCE = Source(
     name="meetup",
     title="Meetup civic-tech groups and events (public iCalendar feeds)",
@@ -547,6 +567,8 @@ SOURCE = Source(
     to_listings=to_listings,
     min_records=0,
     needs=("cfa",),
+    health=health,
+    profile=profile,
     side_tables=(
         SideTable(MEETUP_FEEDS, parse_feeds),
         SideTable(MEETUP_ACTIVITY, lambda snapshot: activity(

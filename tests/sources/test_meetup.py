@@ -374,3 +374,10 @@ def test_a_malformed_group_list_is_a_parse_error(tmp_path, plan):
                content_type="application/json", body=plan, retrieved_at="2026-11-01T00:00:00Z")
     with pytest.raises(ParseError, match="group list"):
         meetup.parse(writer.close())
+
+
+def test_calendars_that_suddenly_list_no_event_stop_the_publish():
+    groups = pd.DataFrame({"event_count": [0, 0, 0]})
+    assert "none lists an event (6 last time)" in meetup.health(groups, {"events": 6})
+    assert meetup.health(groups, {"events": 2}) is None  # too few before to tell
+    assert meetup.health(pd.DataFrame({"event_count": [1, 0]}), {"events": 6}) is None
