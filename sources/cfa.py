@@ -14,14 +14,13 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-import pycountry
 
+from geography import country_code, outside_us, subdivision_country, usps_code
 from schemas.cfa import CFA_BRIGADES
 from schemas.table import pandera_schema
 from sources.base import Source, fetch_single, only_page
 from sources.errors import ParseError
 from sources.keys import unique_keys, url_key
-from sources.places import country_code, usps_code
 from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short
 from sources.snapshot import Snapshot
 from sources.text import slug
@@ -178,9 +177,9 @@ def _place_of(
     if " - " in tail and country_code(last):
         return country_code(last), None
     state = _first_usps(tail)
-    if state and not _outside_us(latitude, longitude):
+    if state and not outside_us(latitude, longitude):
         return "US", state
-    return _subdivision_country(tail, latitude, longitude) or country_code(tail), None
+    return subdivision_country(tail, latitude, longitude) or country_code(tail), None
 
 
 def _first_usps(text: str) -> str | None:
@@ -189,37 +188,6 @@ def _first_usps(text: str) -> str | None:
         if usps_code(part):
             return usps_code(part)
     return None
-
-
-# Rough boxes (lat min, lat max, lon min, lon max) of countries whose state codes brigades use.
-_SUBDIVISION_BOXES = {
-    "BR": (-34.0, 6.0, -74.0, -34.0),
-    "CA": (41.0, 84.0, -141.0, -52.0),
-    "AU": (-44.0, -9.0, 112.0, 154.0),
-    "MX": (14.0, 33.0, -118.0, -86.0),
-}
-
-
-def _subdivision_country(
-    code: str, latitude: float | None, longitude: float | None
-) -> str | None:
-    """'ON' -> 'CA', 'DF' -> 'BR': a province or state code of a country with brigades, when the
-    coordinates lie in that country (without coordinates a country code like 'SE' wins)."""
-    if latitude is None or longitude is None:
-        return None
-    for country, (south, north, west, east) in _SUBDIVISION_BOXES.items():
-        inside = south <= latitude <= north and west <= longitude <= east
-        if inside and pycountry.subdivisions.get(code=f"{country}-{code.upper()}"):
-            return country
-    return None
-
-
-def _outside_us(latitude: float | None, longitude: float | None) -> bool:
-    """True when coordinates are clearly not in the US, its territories or freely associated
-    states (a generous box: Alaska and Hawaii to Puerto Rico, Guam and Samoa included)."""
-    if latitude is None or longitude is None:
-        return False
-    return not (-15 <= latitude <= 72 and (longitude <= -64 or longitude >= 144))
 
 
 def _kind(tags: list[str]) -> str:

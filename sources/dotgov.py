@@ -56,11 +56,11 @@ import pandas as pd
 import pandera.pandas as pa
 import us
 
+from geography import usps_code
 from schemas.dotgov import DOTGOV_DOMAINS, KEPT_DOMAIN_TYPES
 from schemas.table import pandera_schema
 from sources.base import Source, fetch_single, only_page
 from sources.errors import ParseError
-from sources.places import usps_code
 from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short
 from sources.snapshot import Snapshot
 from sources.text import slug

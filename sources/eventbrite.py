@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from geography import usps_code
 from schemas.catalogue import HTTP_URL
 from schemas.meetup import EVENTBRITE_EVENTS, EVENTBRITE_ORGANIZATIONS
 from schemas.table import pandera_schema
@@ -30,7 +31,6 @@ from sources.base import Recorder, Source
 from sources.credentials import bearer, redact, redact_bytes, token_from_env
 from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.event_status import event_status
-from sources.places import usps_code
 from sources.snapshot import Page, Snapshot
 
 URL = "https://www.eventbriteapi.com/v3"

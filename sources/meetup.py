@@ -32,13 +32,13 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 from icalendar import Calendar
 
+from geography import usps_code
 from schemas.catalogue import HTTP_URL
 from schemas.meetup import MEETUP_ACTIVITY, MEETUP_EVENTS, MEETUP_FEEDS, MEETUP_GROUPS
 from schemas.table import pandera_schema
 from sources.base import Recorder, SideTable, Source
 from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.event_status import event_status
-from sources.places import usps_code
 from sources.snapshot import Snapshot, SnapshotWriter, load_snapshot, utc_now
 
 URL = "https://www.meetup.com"  # where feeds are fetched (overridable, e.g. a local test server)

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
 
+from geography import country_code, usps_code
 from schemas.meetup import MEETUP_SEARCH_GROUPS
 from schemas.table import pandera_schema
 from sources.base import Recorder, Source
@@ -29,7 +30,6 @@ from sources.credentials import bearer, redact, redact_bytes, token_from_env
 from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.http import PoliteClient
 from sources.meetup import group_page
-from sources.places import country_code, usps_code
 from sources.snapshot import Snapshot, SnapshotWriter
 
 URL = "https://api.meetup.com/gql-ext"

@@ -22,11 +22,11 @@ import pandas as pd
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement, PreformattedString
 
+from geography import usps_code
 from schemas.nnip import NNIP_PARTNERS
 from schemas.table import pandera_schema
 from sources.base import Recorder, Source
 from sources.errors import FetchError, ParseError
-from sources.places import usps_code
 from sources.rejects import Parsed, keep_valid_rows
 from sources.snapshot import Page, Snapshot
 from sources.text import main_content, slug, tag_text

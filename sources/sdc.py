@@ -24,11 +24,11 @@ import us
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PreformattedString
 
+from geography import usps_code
 from schemas.sdc import SDC_AGENCIES
 from schemas.table import pandera_schema
 from sources.base import Recorder, Source
 from sources.errors import FetchError, ParseError
-from sources.places import usps_code
 from sources.rejects import Parsed, keep_valid_rows
 from sources.snapshot import Snapshot
 from sources.text import main_content, slug, tag_text
