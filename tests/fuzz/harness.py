@@ -41,6 +41,7 @@ REFERENCE = Path("/work/shared/reference")  # real records, where this machine h
 EXAMPLE_SECONDS = 20  # one ordinary example that takes longer is a hang
 SOURCE_NAMES = [source.name for source in SOURCES]
 EXAMPLES: Counter[tuple[str, str]] = Counter()  # (source, strategy) -> inputs run
+OUTCOMES: Counter[tuple[str, str]] = Counter()  # (source, 'records' or 'error') -> inputs
 
 
 class Hang(BaseException):  # noqa: N818  (BaseException: no parser's `except Exception` eats it)
@@ -176,7 +177,9 @@ def fuzz_page(name: str, strategy: str, target: int, body: bytes,
     ``body``; return the outcome ('records' or 'error'). Fails on any other outcome."""
     EXAMPLES[name, strategy] += 1
     with built(name, {target: body}, keep=companions(name, target)) as snapshot:
-        return check_parsers(replay(name).source, snapshot, seconds)
+        outcome = check_parsers(replay(name).source, snapshot, seconds)
+    OUTCOMES[name, outcome] += 1
+    return outcome
 
 
 def check_parsers(source: Source, snapshot: Snapshot, seconds: float = EXAMPLE_SECONDS) -> str:

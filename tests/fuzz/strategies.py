@@ -144,7 +144,10 @@ def _retyped_document(draw: st.DrawFn, document: Any) -> Any:
     """The recorded document with 1-3 values (or whole records) replaced by random values of
     any type: the wrong type in a field, a list where an object belongs, a record deleted."""
     for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(_paths(document)))
+        paths = _paths(document)
+        # now and then the whole document; mostly one field or record, so the rest still parses
+        inner = paths[1:] if len(paths) > 1 and draw(st.integers(0, 19)) else paths
+        path = draw(st.sampled_from(inner))
         known = _keys_and_strings(document)
         replacement = draw(st.one_of(
             _JSON_VALUES,
@@ -205,7 +208,9 @@ def _malformed_ics(draw: st.DrawFn, recorded: Recorded) -> bytes:
                             "GEO:abc", "DTSTART;VALUE=DATE:2026", "LOCATION:(((",
                             "URL:javascript:x"])
     for _ in range(draw(st.integers(1, 6))):
-        at = draw(st.integers(0, len(lines) - 1)) if lines else 0
+        # mostly inside the calendar: its first and last lines kept, so the damage is reached
+        inner = draw(st.integers(0, 4)) and len(lines) > 2
+        at = draw(st.integers(1, len(lines) - 2) if inner else st.integers(0, len(lines) - 1))
         operation = draw(st.sampled_from(("value", "drop", "repeat", "insert")))
         if operation == "value" and lines:
             name = re.split(r"[:;]", lines[at], maxsplit=1)[0]
@@ -229,8 +234,8 @@ def _malformed_csv(draw: st.DrawFn, recorded: Recorded) -> bytes:
         ["", '"', '""', "\n", "\r", "\x00", "-1", "999999999", "12345-678", "ZZ", "T31", "t31 ",
          "=HYPERLINK(1)", "a,b", "x" * 1000, "00000000", "0"]))
     for _ in range(draw(st.integers(1, 6))):
-        row = draw(st.integers(0, len(rows) - 1))
-        operation = draw(st.sampled_from(("field", "add", "drop", "row", "header")))
+        row = draw(st.integers(1, len(rows) - 1)) if len(rows) > 1 else 0  # the header: below
+        operation = draw(st.sampled_from(("field",) * 4 + ("add", "drop", "row")))
         cells = rows[row]
         if operation == "field" and cells:
             cells[draw(st.integers(0, len(cells) - 1))] = draw(junk)
@@ -240,12 +245,12 @@ def _malformed_csv(draw: st.DrawFn, recorded: Recorded) -> bytes:
             del cells[draw(st.integers(0, len(cells) - 1))]
         elif operation == "row":
             rows.insert(row, draw(st.lists(junk, max_size=30)))
-        elif rows[0]:
-            rows[0][draw(st.integers(0, len(rows[0]) - 1))] = draw(junk)
+    if rows[0] and draw(st.integers(0, 7)) == 0:  # now and then the header itself
+        rows[0][draw(st.integers(0, len(rows[0]) - 1))] = draw(junk)
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     body = out.getvalue()
-    if draw(st.booleans()):
+    if draw(st.integers(0, 4)) == 0:
         at = draw(st.integers(0, len(body)))
         body = body[:at] + '"' + body[at:]  # an unclosed quote
     return body.encode("utf-8", "surrogatepass")
@@ -258,23 +263,44 @@ _YAML_SOUP = st.sampled_from([
 ])
 
 
+@st.composite
+def _edited_fragments(draw: st.DrawFn, recorded: Recorded) -> bytes:
+    """The page with a few of its tags or tokens deleted, repeated, swapped or replaced: the
+    document mostly stands, so the parser gets deep into it before meeting the damage."""
+    fragments = list(_fragments(recorded.body, recorded.kind))
+    for _ in range(draw(st.integers(1, 8))):
+        at = draw(st.integers(0, len(fragments) - 1))
+        operation = draw(st.sampled_from(("delete", "repeat", "swap", "token")))
+        if operation == "delete" and len(fragments) > 1:
+            del fragments[at]
+        elif operation == "repeat":
+            fragments[at:at] = [fragments[at]] * draw(st.integers(1, 20))
+        elif operation == "swap":
+            other = draw(st.integers(0, len(fragments) - 1))
+            fragments[at], fragments[other] = fragments[other], fragments[at]
+        else:
+            fragments.insert(at, draw(st.sampled_from(_TOKENS)))
+    return b"".join(fragments)
+
+
 def malformed(recorded: Recorded) -> st.SearchStrategy[bytes]:
-    """Documents of the page's own format that break its grammar or its shape."""
+    """Documents of the page's own format that break its shape (6 in 10: the wrong type in a
+    field, a broken calendar line or CSV row, a few tags gone) or its grammar (4 in 10)."""
     kind = recorded.kind
-    options: list[st.SearchStrategy[bytes]] = [_shuffled_fragments(recorded)]
+    shaped: list[st.SearchStrategy[bytes]] = [_edited_fragments(recorded)]
+    broken: list[st.SearchStrategy[bytes]] = [_shuffled_fragments(recorded)]
     document = _parsed(recorded) if kind in ("json", "yaml") else None
-    if document is not None:
-        options += [_retyped_document(document).map(lambda d: _encode(d, kind))] * 3
-        options.append(_JSON_VALUES.map(lambda d: _encode(d, kind)))
+    if document is not None:  # one token less is no JSON at all: edits break the grammar
+        broken += [*shaped, _JSON_VALUES.map(lambda d: _encode(d, kind))]
+        shaped = [_retyped_document(document).map(lambda d: _encode(d, kind))]
     if kind == "ics":
-        options += [_malformed_ics(recorded)] * 3
+        shaped = [_malformed_ics(recorded)] * 3 + shaped
     if kind == "csv":
-        options += [_malformed_csv(recorded)] * 3
+        shaped = [_malformed_csv(recorded)] * 3 + shaped
     if kind == "yaml":
-        options.append(st.lists(_YAML_SOUP, max_size=60).map(b"".join))
-    if kind == "html":
-        options.append(_shuffled_fragments(recorded))
-    return st.one_of(options)
+        broken.append(st.lists(_YAML_SOUP, max_size=60).map(b"".join))
+    return st.integers(0, 9).flatmap(
+        lambda n: st.one_of(*(shaped if n < 6 else broken)))
 
 
 # --- odd encodings -----------------------------------------------------------------------------
