@@ -1,6 +1,5 @@
 """Linking, by example: which listings are one organization, which are not, and why."""
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -186,17 +185,18 @@ def test_clusters_do_not_depend_on_row_order():
         zip(back_keys, backward.link_reason, strict=True))
 
 
-def test_two_thousand_listings_link_in_well_under_a_second():
+def test_two_thousand_similar_listings_stay_apart_when_their_sites_differ():
+    """Speed lives in bench/link_synthetic.py; here, that near-identical names in many towns
+    with their own websites are not merged wholesale."""
     rng = np.random.default_rng(1)
     words = ["Data", "Civic", "Open", "Housing", "Health", "Youth", "Arts", "Policy", "Lab"]
     rows = [("cfa" if i % 2 else "sdc", str(i),
              " ".join(rng.choice(words, 3)) + f" {['Center', 'Council', 'Fund'][i % 3]}",
              {"city": f"Town {i % 50}", "state": "OH", "website": f"https://org{i}.org"})
             for i in range(2000)]
-    link(listings(*rows[:10]))  # the suffix list and libraries load once per process
-    started = time.perf_counter()
-    link(listings(*rows))
-    assert time.perf_counter() - started < 0.5
+    linked = link(listings(*rows))
+    assert len(linked.link_reason) == 2000
+    assert len(set(linked.cluster)) > 1900  # a few same-named groups of one town may link
 
 
 def test_the_recorded_sources_hold_no_duplicate_organization():
