@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pandas as pd
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
 from bs4.element import NavigableString, PageElement, PreformattedString
 
 from geography import usps_code
@@ -29,7 +29,7 @@ from sources.base import Recorder, Source
 from sources.errors import FetchError, ParseError
 from sources.rejects import Parsed, keep_valid_rows
 from sources.snapshot import Page, Snapshot
-from sources.text import main_content, slug, tag_text
+from sources.text import main_content, slug, soup_of, tag_text
 
 URL = "https://www.neighborhoodindicators.org/partners/profiles"
 HOMEPAGE = "https://www.neighborhoodindicators.org"
@@ -74,7 +74,7 @@ def profile_links(html: bytes | str, base_url: str) -> dict[str, str]:
     like a profile (``/partners/profiles/<slug>`` or ``/partner/<id>``). The first non-empty
     link text (usually "City, ST") is kept, since a logo link often comes first.
     """
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html)
     site = _site(base_url)
     links: dict[str, str] = {}
     for anchor in soup.find_all("a", href=True):
@@ -126,7 +126,7 @@ def parse_profile(html: bytes | str, url: str, listing_label: str = "") -> list[
     ``listing_label`` is the listing's link text for this profile ("Detroit, MI"), used for the
     place when the profile itself gives no state.
     """
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html)
     main = main_content(soup)
     found = read_fields(main)
     fields = found.fields

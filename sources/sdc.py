@@ -31,7 +31,7 @@ from sources.base import Recorder, Source
 from sources.errors import FetchError, ParseError
 from sources.rejects import Parsed, keep_valid_rows
 from sources.snapshot import Snapshot
-from sources.text import main_content, slug, tag_text
+from sources.text import main_content, slug, soup_of, tag_text
 
 URL = "https://www.census.gov/about/partners/sdc/member-network.html"
 HOMEPAGE = "https://www.census.gov/about/partners/sdc.html"
@@ -114,7 +114,7 @@ def state_page_links(html: bytes | str, page_url: str) -> list[str]:
     base = urlsplit(page_url)
     prefix = base.path.removesuffix(".html") + "/"
     links: list[str] = []
-    for anchor in BeautifulSoup(html, "lxml").find_all("a", href=True):
+    for anchor in soup_of(html).find_all("a", href=True):
         try:
             url = urldefrag(urljoin(page_url, anchor["href"].strip())).url
             parts = urlsplit(url)
@@ -192,7 +192,7 @@ class NoAgencies(ParseError):
 
 def parse_state_page(html: bytes | str, url: str) -> list[dict[str, Any]]:
     """One state page -> one row per agency (without record_id and retrieved_at)."""
-    soup = BeautifulSoup(html, "lxml")
+    soup = soup_of(html)
     state = page_state(soup, url)
     agencies = agency_entries(page_tokens(soup), url)
     if not agencies:

@@ -24,3 +24,17 @@ def main_content(soup: BeautifulSoup) -> Tag:
         if isinstance(candidate, Tag):
             return candidate
     return soup
+
+
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def soup_of(html: bytes | str) -> BeautifulSoup:
+    """Parse HTML with lxml; a page lxml refuses (a NUL byte, a bogus charset name in a
+    mutated meta tag) is decoded as UTF-8 with its control characters dropped and parsed
+    again, so damaged pages reach the parser's own checks instead of raising ValueError."""
+    try:
+        return BeautifulSoup(html, "lxml")
+    except (ValueError, LookupError):
+        text = html.decode("utf-8", errors="replace") if isinstance(html, bytes) else html
+        return BeautifulSoup(_NOT_XML.sub("", text), "lxml")

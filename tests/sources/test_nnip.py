@@ -342,3 +342,10 @@ def test_a_link_with_an_unclosed_bracket_is_no_link():
             "</dd><dt>Website</dt><dd><a href='https://hub.example.org/'>hub</a></dd></dl></main>")
     [partner] = nnip.parse_profile(page, profile_url("boise"))
     assert (partner["name"], partner["website"]) == ("Hub", "https://hub.example.org/")
+
+
+def test_a_page_with_a_garbled_charset_is_parsed_not_refused():
+    """A mutated meta charset holding a NUL made lxml raise ValueError before any check."""
+    page = b'<meta charset="u\x00tf"><a href="/partners/profiles/dayton">Dayton, OH</a>'
+    links = nnip.profile_links(page, nnip.URL)
+    assert list(links) == ["https://www.neighborhoodindicators.org/partners/profiles/dayton"]
