@@ -1,16 +1,19 @@
 """Dagster assets: thin wrappers that call into ``pipelines.collect/merge/release``.
 
 Per source: ``<source>_snapshot`` (fetch or replay) and ``<source>_records`` (parse + validate),
-built from the registry. Then ``intermediaries`` (core), ``intermediaries_duckdb`` and
-``datapackage`` (publish).
+built from the registry. Then one asset per published table (``intermediaries``,
+``source_records``, ``events``, ... and ``changes``), each with its row count, preview and
+checks, and ``release``, which writes them all into a new release folder and makes it current.
 """
 
 
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
+from pipelines.changes import field_counts
 from pipelines.collect import (
     FetchOutcome,
     SourceRecords,
@@ -22,18 +25,23 @@ from pipelines.fetching import fetch_all
 from pipelines.identity import CrosswalkError, read_memory
 from pipelines.lock import RefreshLock
 from pipelines.release import (
+    CORE_TABLES,
     PublishOutcome,
     Release,
+    attach_changes,
     build_release,
+    previous_version,
+    publish,
     utc_timestamp,
     validate_package,
-    write_duckdb,
-    write_package,
+    with_changes,
 )
+from pipelines.releases import current_release
 from pipelines.settings import PipelineSettings
+from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES
+from schemas.table import Table, pandera_schema
 from sources.base import Source
 from sources.errors import SnapshotError
-from sources.registry import SOURCES
 from sources.snapshot import prune_snapshots
 
 
@@ -243,92 +251,192 @@ def _severity(records: SourceRecords) -> dg.AssetCheckSeverity:
     return dg.AssetCheckSeverity.ERROR if records.strict else dg.AssetCheckSeverity.WARN
 
 
-@dg.asset(
-    group_name="core",
-    ins={s.name: dg.AssetIn(key=f"{s.name}_records") for s in SOURCES},
-    description="One row per organization, linked across sources, with every source listing.",
-    kinds={"pandas"},
-)
-def intermediaries(
-    context: dg.AssetExecutionContext, settings: PipelineSettings, **results: SourceRecords
-) -> Release:
-    try:  # ids are remembered beside the published release (each output folder its own)
-        memory = read_memory(settings.outputs)
-    except CrosswalkError as error:
-        raise dg.Failure(description=str(error), allow_retries=False) from error
-    release = build_release(list(results.values()), settings.publish_personal_contacts, memory)
-    for warning in release.warnings:
-        context.log.warning(warning)
-    table = release.table("intermediaries")
-    context.add_output_metadata({
-        "rows": dg.MetadataValue.int(len(table)),
-        "source_records": dg.MetadataValue.int(len(release.table("source_records"))),
-        "per_source": dg.MetadataValue.md(
-            release.table("source_status")[["source", "status", "records", "retrieved_at",
-                                            "problem"]].to_markdown(index=False)),
-        "sample": release.sample,
-        "preview": _preview(table),
-    })
-    return release
+# --- the published tables ------------------------------------------------------------------
+
+MANIFEST = "release_manifest"
 
 
-@dg.asset_check(asset=intermediaries, blocking=True, description="Every id appears once.")
-def unique_ids(intermediaries: Release) -> dg.AssetCheckResult:
-    ids = intermediaries.table("intermediaries")["intermediary_id"]
+def published_tables(sources: tuple[Source, ...]) -> dict[str, str]:
+    """Name -> description of every table a release publishes, besides ``changes``."""
+    from schemas.published import EVENTS, SOURCE_RECORDS, SOURCE_STATUS
+    from schemas.rejected import REJECTED_RECORDS
+
+    core = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, REJECTED_RECORDS, ID_HISTORY)
+    assert tuple(t.name for t in core) == CORE_TABLES
+    tables = {t.name: t.description for t in core}
+    for source in sources:
+        for table in (source.table, *(side.table for side in source.side_tables)):
+            tables[table.name] = table.description
+    return tables
+
+
+def schema_check(table: Table, frame: pd.DataFrame) -> dg.AssetCheckResult:
+    """The table as published passes its pandera schema (types, required, keys, enums)."""
+    import pandera.errors
+
+    try:
+        pandera_schema(table).validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors as error:
+        cases = error.failure_cases.head(10)
+        return dg.AssetCheckResult(
+            asset_key=table.name, check_name="matches_schema", passed=False,
+            metadata={"failures": dg.MetadataValue.int(len(error.failure_cases)),
+                      "first": dg.MetadataValue.md(cases.to_markdown(index=False))})
+    return dg.AssetCheckResult(asset_key=table.name, check_name="matches_schema", passed=True,
+                               metadata={"rows": dg.MetadataValue.int(len(frame))})
+
+
+def _table_metadata(frame: pd.DataFrame) -> dict:
+    return {"rows": dg.MetadataValue.int(len(frame)),
+            "dagster/row_count": dg.MetadataValue.int(len(frame)),
+            "columns": ", ".join(frame.columns), "preview": _preview(frame)}
+
+
+def tables_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
+    """Link every source's records into the published tables: one asset per table, plus the
+    release manifest (inputs fingerprint, mode, id crosswalk) the release is written with."""
+    tables = published_tables(sources)
+    outs = {name: dg.AssetOut(group_name="tables", kinds={"pandas"}, description=description,
+                              is_required=True)
+            for name, description in tables.items()}
+    outs[MANIFEST] = dg.AssetOut(
+        group_name="tables", kinds={"python"},
+        description="What the release is built from: the inputs fingerprint (an unchanged one "
+        "publishes nothing new), live or replay, sample or not, the id crosswalk.")
+    checks = [dg.AssetCheckSpec("matches_schema", asset=name, blocking=True,
+                                description="The table passes its pandera schema.")
+              for name in tables]
+    checks += [
+        dg.AssetCheckSpec("unique_ids", asset=INTERMEDIARIES.name, blocking=True,
+                          description="Every id appears once."),
+        dg.AssetCheckSpec("geolocated_share", asset=INTERMEDIARIES.name,
+                          description="Share of organizations with coordinates."),
+    ]
+
+    @dg.multi_asset(
+        name="link_sources", outs=outs, check_specs=checks,
+        ins={s.name: dg.AssetIn(key=f"{s.name}_records") for s in sources},
+        description="One row per organization, linked across sources, with every listing.",
+    )
+    def _link(context: dg.AssetExecutionContext, settings: PipelineSettings,
+              **results: SourceRecords):
+        try:  # ids are remembered beside the published release (each output folder its own)
+            memory = read_memory(current_release(settings.outputs) or settings.outputs)
+        except CrosswalkError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from error
+        release = build_release(list(results.values()), settings.publish_personal_contacts,
+                                memory)
+        for warning in release.warnings:
+            context.log.warning(warning)
+        for table in release.schemas:
+            frame = release.table(table.name)
+            metadata = _table_metadata(frame)
+            if table.name == INTERMEDIARIES.name:
+                metadata["sample"] = release.sample
+                metadata["per_source"] = dg.MetadataValue.md(
+                    release.table("source_status")[["source", "status", "records",
+                                                    "retrieved_at", "problem"]]
+                    .to_markdown(index=False))
+            yield dg.Output(frame, output_name=table.name, metadata=metadata)
+        yield dg.Output(replace(release, tables={}), output_name=MANIFEST, metadata={
+            "mode": release.mode, "sample": release.sample,
+            "inputs_fingerprint": release.fingerprint[:16]})
+        for table in release.schemas:
+            yield schema_check(table, release.table(table.name))
+        intermediaries = release.table(INTERMEDIARIES.name)
+        yield unique_ids(intermediaries)
+        yield geolocated_share(intermediaries)
+
+    return _link
+
+
+def unique_ids(intermediaries: pd.DataFrame) -> dg.AssetCheckResult:
+    ids = intermediaries["intermediary_id"]
     duplicates = ids[ids.duplicated()].tolist()
-    return dg.AssetCheckResult(passed=not duplicates, metadata={"duplicates": str(duplicates[:20])})
+    return dg.AssetCheckResult(asset_key=INTERMEDIARIES.name, check_name="unique_ids",
+                               passed=not duplicates,
+                               metadata={"duplicates": str(duplicates[:20])})
 
 
-@dg.asset_check(asset=intermediaries, description="Share of organizations with coordinates.")
-def geolocated_share(intermediaries: Release) -> dg.AssetCheckResult:
-    table = intermediaries.table("intermediaries")
-    share = float(table["latitude"].notna().mean()) if len(table) else 0.0
+def geolocated_share(intermediaries: pd.DataFrame) -> dg.AssetCheckResult:
+    share = float(intermediaries["latitude"].notna().mean()) if len(intermediaries) else 0.0
     return dg.AssetCheckResult(
-        passed=share >= 0.5 or not len(table),
+        asset_key=INTERMEDIARIES.name, check_name="geolocated_share",
+        passed=share >= 0.5 or not len(intermediaries),
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"share": dg.MetadataValue.float(round(share, 3))},
     )
 
 
-def _publish_metadata(context: dg.AssetExecutionContext, outcome: PublishOutcome) -> None:
-    if not outcome.published:
-        context.log.info(f"not published: {outcome.reason}")
-    context.add_output_metadata({
-        "published": outcome.published, "path": outcome.path, "reason": outcome.reason,
+@dg.asset(
+    group_name="tables", kinds={"pandas"}, description=CHANGES.description,
+    ins={"intermediaries": dg.AssetIn(), "id_history": dg.AssetIn(), MANIFEST: dg.AssetIn()},
+    check_specs=[dg.AssetCheckSpec("matches_schema", asset="changes", blocking=True,
+                                   description="The table passes its pandera schema.")],
+)
+def changes(context: dg.AssetExecutionContext, settings: PipelineSettings,
+            intermediaries: pd.DataFrame, id_history: pd.DataFrame, release_manifest: Release):
+    """Compared with the current release in the output folder (the one this run replaces)."""
+    previous = current_release(settings.outputs)
+    release = with_changes(
+        replace(release_manifest, tables={INTERMEDIARIES.name: intermediaries,
+                                          ID_HISTORY.name: id_history}),
+        previous, previous_version(previous))
+    frame = release.table(CHANGES.name)
+    summary = dict(release.change_summary or {})
+    since = summary.pop("since")
+    context.log.info(f"changes since {since or 'nothing (first release)'}: " + ", ".join(
+        f"{n} {kind}" for kind, n in summary.items()))
+    yield dg.Output(frame, metadata={
+        **_table_metadata(frame),
+        "since": since or "first release",
+        **{kind: dg.MetadataValue.int(n) for kind, n in summary.items()},
+        "fields": dg.MetadataValue.md("\n".join(
+            f"- {field}: {n}" for field, n in field_counts(frame).items()) or "_none_"),
     })
+    yield schema_check(CHANGES, frame)
 
 
-@dg.asset(group_name="publish", kinds={"csv"},
-          description="outputs/datapackage.json and its CSVs, validated with Frictionless "
-          "before they replace the previous release.")
-def datapackage(
-    context: dg.AssetExecutionContext, settings: PipelineSettings, refresh_lock: RefreshLock,
-    intermediaries: Release,
-) -> PublishOutcome:
-    outcome = write_package(intermediaries, settings.outputs, utc_timestamp())
-    _publish_metadata(context, outcome)
-    return outcome
+def release_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
+    tables = [*published_tables(sources), CHANGES.name]
+
+    @dg.asset(
+        name="release", group_name="publish", kinds={"csv", "parquet", "duckdb", "html"},
+        ins={name: dg.AssetIn() for name in [*tables, MANIFEST]},
+        description="A complete new folder outputs/releases/<version>/ (CSVs with "
+        "datapackage.json validated by Frictionless, Parquet copies, the DuckDB file, "
+        "changes.csv, index.html), then outputs/current switched to it in one step.",
+    )
+    def _release(context: dg.AssetExecutionContext, settings: PipelineSettings,
+                 refresh_lock: RefreshLock, **inputs) -> PublishOutcome:
+        manifest: Release = inputs.pop(MANIFEST)
+        previous = current_release(settings.outputs)
+        frame = inputs.pop(CHANGES.name)
+        release = attach_changes(replace(manifest, tables=inputs), frame,
+                                 previous_version(previous))
+        outcome = publish(release, settings.outputs, utc_timestamp(), settings.keep_releases)
+        if not outcome.published:
+            context.log.info(f"not published: {outcome.reason}")
+        else:
+            context.log.info(f"published release {outcome.version}: {outcome.path}")
+        for version in outcome.pruned:
+            context.log.info(f"removed old release {version}")
+        context.add_output_metadata({
+            "published": outcome.published, "path": outcome.path, "reason": outcome.reason,
+            "version": outcome.version or "", "mode": release.mode, "sample": release.sample,
+            "pruned": ", ".join(outcome.pruned),
+        })
+        return outcome
+
+    return _release
 
 
-@dg.asset(group_name="publish", kinds={"duckdb"}, deps=[datapackage],
-          description="outputs/intermediaries.duckdb: every table plus views, swapped in "
-          "atomically; readers open it read-only. Written after the data package validated, "
-          "so the two never disagree.")
-def intermediaries_duckdb(
-    context: dg.AssetExecutionContext, settings: PipelineSettings, refresh_lock: RefreshLock,
-    intermediaries: Release,
-) -> PublishOutcome:
-    outcome = write_duckdb(intermediaries, settings.outputs, utc_timestamp())
-    _publish_metadata(context, outcome)
-    return outcome
-
-
-@dg.asset_check(asset=datapackage, description="The published package passes "
+@dg.asset_check(asset="release", description="The current release's data package passes "
                 "`frictionless validate`.")
-def package_valid(datapackage: PublishOutcome) -> dg.AssetCheckResult:
-    path = Path(datapackage.path)
-    if datapackage.validated:  # checked in full before it replaced the previous release
+def package_valid(release: PublishOutcome) -> dg.AssetCheckResult:
+    if release.validated:  # checked in full before it was made current
         return dg.AssetCheckResult(passed=True, metadata={"validated": "before publishing"})
+    path = Path(release.path) / "datapackage.json"
     if not path.is_file():
         return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
                                    metadata={"note": "no release published yet"})

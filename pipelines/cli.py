@@ -133,18 +133,28 @@ def report(result, source_names: list[str]) -> int:  # noqa: ANN001
         if not e.passed and e.severity.value == "ERROR"
     ]
     print("\nRelease:")
+    outcome = _output(result, "release")
     never_published = False
-    for node in ("intermediaries_duckdb", "datapackage"):
-        outcome = _output(result, node)
-        if outcome is None:
-            print(f"  {node:22} not written (the previous release is untouched)")
-        elif outcome.published:
-            print(f"  {node:22} published: {outcome.path}")
-        elif not Path(outcome.path).is_file():
-            never_published = True
-            print(f"  {node:22} none: {outcome.reason}")
-        else:
-            print(f"  {node:22} kept: {outcome.path} ({outcome.reason})")
+    if outcome is None:
+        print("  not written (the previous release is untouched)")
+    elif outcome.published:
+        print(f"  published {outcome.version}: {outcome.path}")
+        changes = _output(result, "changes")
+        if changes is not None:
+            from pipelines.changes import summarise
+
+            counts = summarise(changes, None)
+            print("  changes: " + ", ".join(
+                f"{counts[kind]} {kind}" for kind in ("added", "removed", "changed", "merged",
+                                                      "split")) + " (see changes.csv)")
+        print(f"  current: {Path(outcome.path).parent.parent / 'current'}")
+        for version in outcome.pruned:
+            print(f"  removed old release {version}")
+    elif not Path(outcome.path, "datapackage.json").is_file():
+        never_published = True
+        print(f"  none: {outcome.reason}")
+    else:
+        print(f"  kept: {outcome.path} ({outcome.reason})")
     if failed_checks:
         print(f"\nChecks that stopped the publish: {', '.join(failed_checks)}")
     if not result.success:

@@ -30,8 +30,8 @@ def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
         assets.records_asset(source) for source in SOURCES]
     settings = settings or PipelineSettings.from_env()
     core = dg.Definitions(
-        assets=[assets.intermediaries, assets.intermediaries_duckdb, assets.datapackage],
-        asset_checks=[assets.unique_ids, assets.geolocated_share, assets.package_valid],
+        assets=[assets.tables_asset(SOURCES), assets.changes, assets.release_asset(SOURCES)],
+        asset_checks=[assets.package_valid],
         jobs=[refresh_job],
         schedules=[weekly_refresh],
         resources={"settings": settings, "refresh_lock": refresh_lock_resource},

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.linking import normalise_names
+from pipelines.spreadsheet import restore, write_csv
 from schemas.published import ID_HISTORY
 from schemas.table import empty_frame
 from sources.keys import url_key
@@ -93,9 +94,7 @@ def read_memory(output_dir: Path) -> IdMemory:
     crosswalk, history = memory.crosswalk, memory.history
     if crosswalk_path.is_file():
         crosswalk = _read_csv(crosswalk_path, CROSSWALK_COLUMNS)
-        crosswalk["name"] = crosswalk["name"].map(
-            lambda v: v[1:] if isinstance(v, str) and v[1:2] and v[1] in _FORMULA_START
-            and v.startswith("'") else v)
+        crosswalk = crosswalk.map(restore)  # as write_crosswalk neutralised them
         bad = ~crosswalk["intermediary_id"].str.fullmatch(r"im-[0-9a-f]{12}").fillna(False)
         bad |= ~crosswalk["status"].isin(STATUSES)
         bad |= crosswalk[["source", "source_key", "first_seen", "last_seen"]].isna().any(axis=1)
@@ -106,7 +105,7 @@ def read_memory(output_dir: Path) -> IdMemory:
                                  "source, source_key and dates); fix or restore the file from "
                                  "a backup before publishing again")
     if history_path.is_file():
-        history = _read_csv(history_path, ID_HISTORY.columns)
+        history = _read_csv(history_path, ID_HISTORY.columns).map(restore)
     return IdMemory(crosswalk, history)
 
 
@@ -122,16 +121,9 @@ def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
     return frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
 
 
-# Text a spreadsheet would run as a formula (the triggers pipelines.release neutralises in the
-# package) gets a leading apostrophe in the crosswalk too, removed again when it is read.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def write_crosswalk(crosswalk: pd.DataFrame, path: Path) -> None:
-    safe = crosswalk[list(CROSSWALK_COLUMNS)].copy()
-    safe["name"] = safe["name"].map(
-        lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
-    safe.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    """Text a spreadsheet would run as a formula gets an apostrophe, removed when read."""
+    write_csv(crosswalk, CROSSWALK_COLUMNS, path)
 
 
 def _digest(key: str, salt: int) -> str:

@@ -1,19 +1,19 @@
-"""Assemble, store and publish a release: the linked tables, a DuckDB file and a Frictionless
-data package.
+"""Assemble, store and publish a release: the linked tables as CSVs with a Frictionless data
+package, Parquet copies, a DuckDB file, the change log and a page to look at.
 
-Both are written beside the old release and swapped in only when complete and valid, so a
-failed run never leaves a half-written or invalid publication behind. A release records the
-fingerprint of its inputs; a run whose inputs are unchanged publishes nothing new.
+Each release is written complete into its own folder and only then made current
+(``pipelines.releases``), so a failed or killed run never leaves a half-written or invalid
+publication behind. A release records the fingerprint of its inputs; a run whose inputs are
+unchanged publishes nothing new.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -22,11 +22,28 @@ import duckdb
 import pandas as pd
 
 from pipelines.activity import attach_activity
+from pipelines.changes import as_text, diff_releases, read_previous, summarise
 from pipelines.collect import SourceRecords
 from pipelines.identity import CROSSWALK_FILE, IdMemory, write_crosswalk
 from pipelines.merge import link_events, merge_listings, source_status
 from pipelines.near_sql import install_macros
-from schemas.published import EVENTS, ID_HISTORY, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
+from pipelines.releases import (
+    current_release,
+    finish,
+    prune_releases,
+    release_versions,
+    start_staging,
+    version_for,
+)
+from pipelines.spreadsheet import write_csv
+from schemas.published import (
+    CHANGES,
+    EVENTS,
+    ID_HISTORY,
+    INTERMEDIARIES,
+    SOURCE_RECORDS,
+    SOURCE_STATUS,
+)
 from schemas.rejected import REJECTED_RECORDS
 from schemas.table import Table, duckdb_ddl, published, table_schema
 from sources.registry import SOURCES
@@ -34,13 +51,17 @@ from sources.rejects import rejected_frame
 
 DUCKDB_FILE = "intermediaries.duckdb"
 PACKAGE_FILE = "datapackage.json"
+PAGE_FILE = "index.html"
+PARQUET_FOLDER = "parquet"
+# the linked tables, first in the package; each source's own tables follow
+CORE_TABLES = ("intermediaries", "source_records", "source_status", "events",
+               "rejected_records", "id_history")
 PACKAGE_NAME = "civic-data-intermediaries"
 DATA_LICENSE = {
     "name": "ODC-BY-1.0",
     "path": "https://opendatacommons.org/licenses/by/1-0/",
     "title": "Open Data Commons Attribution License v1.0",
 }
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list of formula triggers
 
 
 def code_version() -> str:
@@ -65,6 +86,8 @@ class Release:
     # write_package only when this release is published, so ids stay those of what was published
     crosswalk: pd.DataFrame | None = None
     warnings: tuple[str, ...] = ()  # for a maintainer: overrides that matched no listing, ...
+    # counts of ``changes`` (pipelines.changes.summarise), once compared with the last release
+    change_summary: Mapping[str, object] | None = None
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -73,9 +96,11 @@ class Release:
 @dataclass(frozen=True)
 class PublishOutcome:
     published: bool
-    path: str
+    path: str  # the release folder written, or the one kept
     reason: str
-    validated: bool = False  # validated in this run before it was swapped in
+    validated: bool = False  # validated in this run before it was made current
+    version: str | None = None
+    pruned: tuple[str, ...] = ()  # old releases removed (INTERMEDIARIES_KEEP_RELEASES)
 
 
 def inputs_fingerprint(parts: list[tuple[str, str, str | None]]) -> str:
@@ -152,7 +177,27 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
     )
 
 
-# --- DuckDB -------------------------------------------------------------------------------
+def with_changes(release: Release, previous: Path | None, since: str | None) -> Release:
+    """The release with its change log: ``changes`` compared with the intermediaries of the
+    release in ``previous`` (a release folder; None for a first release)."""
+    current = as_text(release.table(INTERMEDIARIES.name))
+    frame = diff_releases(read_previous(previous), current, release.table(ID_HISTORY.name))
+    return attach_changes(release, frame, since if previous is not None else None)
+
+
+def attach_changes(release: Release, frame: pd.DataFrame, since: str | None) -> Release:
+    """``changes`` placed after the linked tables, with its counts."""
+    schemas = tuple(t for t in release.schemas if t.name != CHANGES.name)
+    core = [t for t in schemas if t.name in CORE_TABLES]
+    return replace(
+        release,
+        tables={**release.tables, CHANGES.name: frame},
+        schemas=(*core, CHANGES, *(t for t in schemas if t.name not in CORE_TABLES)),
+        change_summary=summarise(frame, since),
+    )
+
+
+# --- DuckDB and Parquet ----------------------------------------------------------------------
 
 VIEWS = (
     """CREATE VIEW intermediaries_by_state AS
@@ -170,6 +215,40 @@ VIEWS = (
 )
 
 
+def write_duckdb(release: Release, path: Path, created: str, version: str) -> None:
+    """Every table (typed: DATE, TIMESTAMPTZ, ...), the views and the ``near`` macros."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        for table in release.schemas:
+            con.execute(duckdb_ddl(table))
+            con.register("frame", release.table(table.name)[list(table.columns)])
+            con.execute(f'INSERT INTO "{table.name}" SELECT * FROM frame')
+            con.unregister("frame")
+        for statement in VIEWS:
+            con.execute(statement)
+        install_macros(con)  # near(), near_kind(): the answer in SQL
+        con.execute(
+            "CREATE TABLE release_info AS SELECT ? AS inputs_fingerprint, "
+            "CAST(? AS TIMESTAMPTZ) AS created, ? AS sample, ? AS mode, ? AS code_version, "
+            "? AS version",
+            [release.fingerprint, created, release.sample, release.mode, code_version(),
+             version],
+        )
+
+
+def write_parquet(database: Path, folder: Path, tables: tuple[Table, ...]) -> None:
+    """A Parquet copy of every table, read back from the DuckDB file so the column types are
+    the database's (dates as date32, times as UTC timestamps), written with pyarrow."""
+    import pyarrow.parquet as pq
+
+    folder.mkdir(exist_ok=True)
+    with duckdb.connect(str(database), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        for table in tables:
+            arrow = con.table(f'"{table.name}"').to_arrow_table()
+            pq.write_table(arrow, folder / f"{table.name}.parquet", compression="zstd")
+
+
 def duckdb_fingerprint(path: Path) -> str | None:
     if not path.is_file():
         return None
@@ -181,52 +260,9 @@ def duckdb_fingerprint(path: Path) -> str | None:
     return row[0] if row else None
 
 
-def write_duckdb(release: Release, output_dir: Path, created: str) -> PublishOutcome:
-    """Write every table to a new DuckDB file, then swap it in atomically."""
-    target = output_dir / DUCKDB_FILE
-    _, mode = package_state(output_dir / PACKAGE_FILE)
-    reason = why_not_publish(release, duckdb_fingerprint(target), mode, target.is_file())
-    if reason:
-        return PublishOutcome(False, str(target), reason)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    tmp = output_dir / f".{DUCKDB_FILE}.{os.getpid()}.tmp"
-    tmp.unlink(missing_ok=True)
-    try:
-        with duckdb.connect(str(tmp)) as con:
-            for table in release.schemas:
-                con.execute(duckdb_ddl(table))
-                frame = release.table(table.name)
-                con.register("frame", frame)
-                con.execute(f'INSERT INTO "{table.name}" SELECT * FROM frame')
-                con.unregister("frame")
-            for statement in VIEWS:
-                con.execute(statement)
-            install_macros(con)  # near(), near_kind(): the answer in SQL
-            con.execute(
-                "CREATE TABLE release_info AS SELECT ? AS inputs_fingerprint, "
-                "CAST(? AS TIMESTAMPTZ) AS created, ? AS sample, ? AS mode, ? AS code_version",
-                [release.fingerprint, created, release.sample, release.mode, code_version()],
-            )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return PublishOutcome(True, str(target), "written")
-
-
 # --- Frictionless data package -----------------------------------------------------------
 
-def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Neutralise text a spreadsheet would run as a formula (OWASP CSV injection advice)."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == "string" or safe[column].dtype == object:
-            safe[column] = safe[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
-            )
-    return safe
-
-
-def package_descriptor(release: Release, created: str) -> dict:
+def package_descriptor(release: Release, created: str, version: str) -> dict:
     title = "Civic data intermediaries"
     description = (
         "Organizations a community can call on to find and use local data, gathered from "
@@ -237,17 +273,21 @@ def package_descriptor(release: Release, created: str) -> dict:
         description = (
             "SAMPLE RELEASE built from recorded fixture or sample snapshots. " + description
         )
+    summary = dict(release.change_summary or {})
     return {
         "name": PACKAGE_NAME,
         "title": title,
         "description": description,
-        "version": datetime.fromisoformat(created.replace("Z", "+00:00")).strftime("%Y.%-m.%-d"),
+        "version": version,
         "created": created,
         "licenses": [DATA_LICENSE],
         "sources": release.sources,
         "sample": release.sample,
         "mode": release.mode,
         "inputs_fingerprint": release.fingerprint,
+        "changes_since": summary.pop("since", None),
+        "change_counts": summary,
+        "parquet": f"{PARQUET_FOLDER}/",
         "resources": [
             {
                 "name": table.name,
@@ -288,49 +328,73 @@ def validate_package(descriptor_path: Path) -> list[str]:
     ][:20]
 
 
-def write_package(release: Release, output_dir: Path, created: str) -> PublishOutcome:
-    """Write CSVs and datapackage.json to a staging folder, validate, then swap them in."""
-    target = output_dir / PACKAGE_FILE
-    fingerprint, mode = package_state(target)
-    reason = why_not_publish(release, fingerprint, mode, target.is_file())
-    if reason:
-        return PublishOutcome(False, str(target), reason)
-    staging = output_dir / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        for table in release.schemas:
-            write_csv(release.table(table.name), table, staging / f"{table.name}.csv")
-        if release.crosswalk is not None:
-            write_crosswalk(release.crosswalk, staging / CROSSWALK_FILE)
-        descriptor = package_descriptor(release, created)
-        (staging / PACKAGE_FILE).write_text(json.dumps(descriptor, indent=2) + "\n",
-                                            encoding="utf-8")
-        errors = validate_package(staging / PACKAGE_FILE)
-        if errors:
-            raise PackageInvalid(errors)
-        # data first, descriptor last: readers see the old release or the new one
-        for table in release.schemas:
-            os.replace(staging / f"{table.name}.csv", output_dir / f"{table.name}.csv")
-        if release.crosswalk is not None:  # the ids of what is published, beside it
-            os.replace(staging / CROSSWALK_FILE, output_dir / CROSSWALK_FILE)
-        os.replace(staging / PACKAGE_FILE, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return PublishOutcome(True, str(target), "written", validated=True)
-
-
-def write_csv(frame: pd.DataFrame, table: Table, path: Path) -> None:
-    spreadsheet_safe(frame[list(table.columns)]).to_csv(
-        path, index=False, encoding="utf-8", lineterminator="\n"
-    )
-
-
 class PackageInvalid(Exception):
     def __init__(self, errors: list[str]) -> None:
         self.errors = errors
         super().__init__("the data package did not validate; nothing was published:\n  "
                          + "\n  ".join(errors))
+
+
+# --- The release folder -----------------------------------------------------------------------
+
+def write_release_files(release: Release, folder: Path, created: str, version: str) -> None:
+    """Everything a release holds, into ``folder``; the package is validated before the
+    DuckDB, Parquet and page copies are made from the same tables."""
+    for table in release.schemas:
+        write_csv(release.table(table.name), table.columns, folder / f"{table.name}.csv")
+    if release.crosswalk is not None:  # the ids of what is published, beside it
+        write_crosswalk(release.crosswalk, folder / CROSSWALK_FILE)
+    descriptor = package_descriptor(release, created, version)
+    (folder / PACKAGE_FILE).write_text(json.dumps(descriptor, indent=2) + "\n",
+                                       encoding="utf-8")
+    errors = validate_package(folder / PACKAGE_FILE)
+    if errors:
+        raise PackageInvalid(errors)
+    write_duckdb(release, folder / DUCKDB_FILE, created, version)
+    write_parquet(folder / DUCKDB_FILE, folder / PARQUET_FOLDER, release.schemas)
+    write_page(release, folder / PAGE_FILE, created, version)
+
+
+def write_page(release: Release, path: Path, created: str, version: str) -> None:
+    from pipelines.page import render_index
+
+    info = {"version": version, "created": created, "sample": release.sample,
+            "mode": release.mode, "title": package_descriptor(release, created, version)["title"]}
+    path.write_text(render_index(release.tables, release.change_summary or {}, info),
+                    encoding="utf-8")
+
+
+def publish(release: Release, outputs: Path, created: str, keep: int = 5) -> PublishOutcome:
+    """Write the release into ``outputs/releases/<version>/`` and make it current, unless
+    it must not replace the current one (``why_not_publish``); keep the newest ``keep``."""
+    current = current_release(outputs)
+    fingerprint, mode = package_state(current / PACKAGE_FILE) if current else (None, None)
+    reason = why_not_publish(release, fingerprint, mode, current is not None)
+    if reason:
+        return PublishOutcome(False, str(current or outputs), reason)
+    version = version_for(created, set(release_versions(outputs)))
+    if release.change_summary is None:
+        release = with_changes(release, current, previous_version(current))
+    staging = start_staging(outputs, version)
+    try:
+        write_release_files(release, staging, created, version)
+        folder = finish(outputs, staging, version)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already once finished
+    pruned = prune_releases(outputs, keep)
+    return PublishOutcome(True, str(folder), "written", validated=True, version=version,
+                          pruned=tuple(pruned))
+
+
+def previous_version(folder: Path | None) -> str | None:
+    """The version a release folder's package names (a legacy release: its created day)."""
+    if folder is None:
+        return None
+    try:
+        descriptor = json.loads((folder / PACKAGE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(descriptor.get("version")) if isinstance(descriptor, dict) else None
 
 
 def utc_timestamp() -> str:

@@ -55,6 +55,11 @@ class PipelineSettings(dg.ConfigurableResource):
         default=26, ge=0,
         description="Snapshots kept per source (the newest, plus the last good one); 0 keeps all.",
     )
+    keep_releases: int = Field(
+        default=5, ge=0,
+        description="Releases kept in <output_dir>/releases (the current one always); 0 keeps "
+        "all.",
+    )
     replay_dir: str = Field(
         default="",
         description="Replay: read the newest snapshot of each source from this folder instead of "
@@ -111,6 +116,7 @@ class PipelineSettings(dg.ConfigurableResource):
             "snapshot_dir": reader.text("SNAPSHOT_DIR", "snapshots"),
             "output_dir": reader.text("OUTPUT_DIR", "outputs"),
             "keep_snapshots": reader.integer("KEEP_SNAPSHOTS", 26, minimum=0),
+            "keep_releases": reader.integer("KEEP_RELEASES", 5, minimum=0),
             "replay_dir": reader.folder("REPLAY_DIR"),
             "strict_checks": reader.boolean("STRICT_CHECKS", True),
             "publish_personal_contacts": reader.boolean("PUBLISH_PERSONAL_CONTACTS", False),

@@ -147,11 +147,11 @@ define(
           "activity_as_of, or one upcoming), dormant (a calendar was read but shows neither), "
           "gone (the group page answers 404/410), unknown (no calendar could be read).",
           required=True, enum=("active", "dormant", "gone", "unknown")),
-    Field("activity_as_of", "string", "The day the activity signal was computed for "
+    Field("activity_as_of", "date", "The day the activity signal was computed for "
           "(YYYY-MM-DD).", required=True, pattern=ISO_DATE),
-    Field("last_event_date", "string", "Start date (UTC, YYYY-MM-DD) of the group's most recent "
+    Field("last_event_date", "date", "Start date (UTC, YYYY-MM-DD) of the group's most recent "
           "past event in its calendar.", pattern=ISO_DATE),
-    Field("next_event_date", "string", "Start date (UTC, YYYY-MM-DD) of the group's next "
+    Field("next_event_date", "date", "Start date (UTC, YYYY-MM-DD) of the group's next "
           "upcoming event in its calendar.", pattern=ISO_DATE),
     Field("event_status", "string", "The event's status in one vocabulary for every source: "
           "scheduled (Meetup CONFIRMED, Eventbrite live), tentative, started, completed "

@@ -20,22 +20,43 @@ INTRODUCTION = """\
 # outputs/: what a release contains
 
 Everything in this folder except this README is written by the pipeline (`make run`) and is
-git-ignored: releases are built, not committed. Files are replaced only when a new release is
-complete and valid; a run with no new data leaves them untouched. This file is generated from
-the column catalogue (`schemas/catalogue.py`) by `python -m schemas.docs`.
+git-ignored: releases are built, not committed. This file is generated from the column
+catalogue (`schemas/catalogue.py`) by `python -m schemas.docs`.
 
-| path | what it holds |
+## Layout
+
+Each publish writes a complete new folder `releases/<version>/` and then switches `current`
+(a symbolic link) to it in one step, so a reader sees the previous release or the new one,
+never a mix; a publish that fails or is killed halfway leaves `current` where it was. The
+newest releases are kept (`INTERMEDIARIES_KEEP_RELEASES`, 5; `0` keeps all), the current one
+always. A run whose sources are unchanged publishes nothing new.
+
+The paths of a single-folder release keep working: `outputs/intermediaries.csv`,
+`outputs/datapackage.json`, `outputs/intermediaries.duckdb` and every other file below are
+links to `current/<file>`, so they always show the current release. To pin a release, use
+its folder: `outputs/releases/2026.12.02.060012/`.
+
+The version is the build time in UTC, `YYYY.MM.DD.HHMMSS` (sortable; a second release in the
+same second gets `.2`).
+
+| path (in each release folder) | what it holds |
 |---|---|
-{files}| `datapackage.json` | Frictionless data package descriptor: a Table Schema for every CSV (types, constraints, keys), licence, sources, version, created time, `sample` and `mode` |
-| `intermediaries.duckdb` | the same tables, the `nearest_intermediaries(lat, lon, n)` macro, views and a `release_info` table; open it read-only |
-| `id_crosswalk.csv` | (when present) every id ever minted, kept between releases so ids are never reused |
-| `sample/`, `replay/` | only after `make sample` / a replay: the same files built from recorded snapshots, marked as a sample; they never touch the live files here |
+{files}| `datapackage.json` | Frictionless data package descriptor: a Table Schema for every CSV (types, constraints, keys), licence, sources, `version`, `created`, `sample`, `mode`, `changes_since` (the version `changes.csv` compares with) and `change_counts` |
+| `parquet/<table>.parquet` | every table as Parquet (zstd), with dates as `date32` and times as UTC timestamps |
+| `intermediaries.duckdb` | the same tables (dates `DATE`, times `TIMESTAMP WITH TIME ZONE`), the `near(lat, lon, n)` and `near_kind(lat, lon, kind, n)` macros, `nearest_intermediaries(lat, lon, n)`, views and a `release_info` table; open it read-only |
+| `index.html` | a page to look at: counts per source and kind, the changes, a searchable table and a map; works offline |
+| `id_crosswalk.csv` | every id ever minted, kept between releases so ids are never reused |
 
-CSVs are UTF-8 with a header row; an empty cell means unknown. Lists (sources, tags) are
-separated by `; `. Text that a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
-`@`, tab or carriage return) is prefixed with `'`. Personal contact columns are withheld unless
-`INTERMEDIARIES_PUBLISH_PERSONAL_CONTACTS=true`; the .gov security contact email and the IRS
-in-care-of name are never published.
+Beside `releases/` and `current`: `sample/` and `replay/` (only after `make sample` or a
+replay) hold releases of the same layout built from recorded snapshots, marked as a sample;
+they never touch the live release.
+
+CSVs are UTF-8 with a header row; an empty cell means unknown. Dates are `YYYY-MM-DD`, times
+`YYYY-MM-DDTHH:MM:SSZ` (UTC), typed `date` and `datetime` in the Table Schemas. Lists
+(sources, tags) are separated by `; `. Text that a spreadsheet would run as a formula
+(starting with `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`. Personal
+contact columns are withheld unless `INTERMEDIARIES_PUBLISH_PERSONAL_CONTACTS=true`; the .gov
+security contact email and the IRS in-care-of name are never published.
 """  # noqa: E501
 
 
@@ -43,7 +64,9 @@ def release_tables() -> list[Table]:
     """Every table a release publishes, in package order."""
     from sources.registry import SOURCES
 
-    tables = [*PUBLISHED, REJECTED_RECORDS]
+    core = [t for t in PUBLISHED if t.name != "changes"]
+    tables = [*core[:4], REJECTED_RECORDS, *core[4:], *(t for t in PUBLISHED
+                                                      if t.name == "changes")]
     for source in SOURCES:
         tables.append(published(source.table))
         tables.extend(published(side.table) for side in source.side_tables)

@@ -78,4 +78,29 @@ ID_HISTORY = Table(
     primary_key=(),
 )
 
-PUBLISHED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, ID_HISTORY)
+define(
+    Field("change", "string", "What changed since the previous release: 'added' (a new "
+          "organization), 'removed' (no longer listed), 'changed' (one row per field that "
+          "changed), 'merged' (its listings now belong to other_intermediary_id), 'split' "
+          "(a new id for listings that belonged to other_intermediary_id).", required=True,
+          enum=("added", "removed", "changed", "merged", "split")),
+    Field("changed_field", "string", "For 'changed': the column of intermediaries that "
+          "changed."),
+    Field("old_value", "string", "For 'changed': the value in the previous release, as "
+          "written in its CSV (empty when it was empty)."),
+    Field("new_value", "string", "For 'changed': the value in this release, as written in "
+          "the CSV (empty when it is empty)."),
+)
+
+CHANGES = Table(
+    name="changes",
+    description="What changed in intermediaries since the previous release, by stable id: "
+    "organizations added, removed, merged and split, and each changed field with its old and "
+    "new value. Provenance columns (retrieved_at, source_url, last_seen, activity_as_of) "
+    "change on every refresh and are not compared. Empty in a first release.",
+    columns=("change", "intermediary_id", "name", "changed_field", "old_value", "new_value",
+             "other_intermediary_id"),
+    primary_key=(),
+)
+
+PUBLISHED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, ID_HISTORY, CHANGES)

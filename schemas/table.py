@@ -57,7 +57,7 @@ _DUCKDB_TYPES = {
 
 def _checks(f: Field) -> list[pa.Check]:
     checks = []
-    if f.type == "date":
+    if f.type == "date" and f.pattern != ISO_DATE:
         checks.append(pa.Check.str_matches(ISO_DATE))
     if f.pattern:
         checks.append(pa.Check.str_matches(f.pattern))

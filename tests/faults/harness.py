@@ -11,7 +11,7 @@ that stopped the publish, a successful retry... and whether the published files 
 The refresh is the pipeline's own code: ``pipelines.fetching.fetch_all`` (``fetch_source``
 per source, one thread per host, in waves for sources that need another's records), then
 ``parse_source``, then, unless a blocking check failed (as the Dagster checks would stop it),
-``build_release``, ``write_package`` and ``write_duckdb``. Used by ``tests/faults`` and
+``build_release`` and ``publish``. Used by ``tests/faults`` and
 ``bench/fault_matrix.py``.
 """
 
@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from pipelines.collect import FetchOutcome, SourceRecords, parse_source
 from pipelines.fetching import fetch_all, waves
-from pipelines.release import build_release, write_duckdb, write_package
+from pipelines.release import build_release, publish
 from sources.base import Source
 from sources.errors import SnapshotError, SourceError
 from sources.http import HttpSettings
@@ -375,9 +375,8 @@ class Lab:
         if stopped:
             return f"stopped by a blocking check ({', '.join(stopped)})"
         release = build_release([r.records for r in runs])
-        package = write_package(release, self.out, CREATED)
-        database = write_duckdb(release, self.out, CREATED)
-        return "written" if package.published or database.published else package.reason
+        outcome = publish(release, self.out, CREATED)
+        return "written" if outcome.published else outcome.reason
 
 
 def last_good_retrieved_at(snapshots: Path, source: str) -> str | None:

@@ -176,7 +176,7 @@ def test_validate_and_status_read_the_release(sample_release, tmp_path):
     for source in ("cfa", "nnip", "sdc", "dotgov"):
         assert re.search(rf"^{source} +fresh", status.output, re.M), source
     broken = tmp_path / "broken"
-    shutil.copytree(sample_release, broken)
+    shutil.copytree(sample_release / "current", broken)  # one release folder
     csv = broken / "intermediaries.csv"
     csv.write_text(csv.read_text(encoding="utf-8").replace(",nnip_partner,", ",bakery,", 1),
                    encoding="utf-8")

@@ -21,17 +21,20 @@ def test_every_source_has_a_snapshot_and_a_records_asset_in_the_sources_group():
             assert graph.get(key).group_name == "sources"
 
 
-def test_core_and_publish_assets_are_grouped_left_to_right():
+def test_every_published_table_is_its_own_asset_and_the_release_depends_on_them():
     graph = defs.resolve_asset_graph()
-    assert graph.get(dg.AssetKey("intermediaries")).group_name == "core"
-    for name in ("intermediaries_duckdb", "datapackage"):
-        assert graph.get(dg.AssetKey(name)).group_name == "publish"
-
-
-def test_the_database_is_written_only_after_the_package_validated():
-    graph = defs.resolve_asset_graph()
-    parents = graph.get(dg.AssetKey("intermediaries_duckdb")).parent_keys
-    assert dg.AssetKey("datapackage") in parents
+    tables = ["intermediaries", "source_records", "source_status", "events", "changes",
+              "rejected_records", "id_history", *(s.table.name for s in SOURCES)]
+    parents = graph.get(dg.AssetKey("release")).parent_keys
+    for name in tables:
+        node = graph.get(dg.AssetKey(name))
+        assert node.group_name == "tables", name
+        assert dg.AssetKey(name) in parents, name
+        assert dg.AssetCheckKey(dg.AssetKey(name), "matches_schema") in graph.asset_check_keys
+    assert graph.get(dg.AssetKey("release")).group_name == "publish"
+    # the change log is computed from the linked table and the id history
+    assert graph.get(dg.AssetKey("changes")).parent_keys >= {
+        dg.AssetKey("intermediaries"), dg.AssetKey("id_history")}
 
 
 def test_checks_schedule_and_executor():

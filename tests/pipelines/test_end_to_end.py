@@ -87,8 +87,8 @@ def test_a_rerun_with_nothing_new_leaves_the_release_byte_identical(tmp_path):
     result = refresh(tmp_path, replay_dir=str(SNAPSHOTS))
     assert result.success
     assert release_bytes(tmp_path / "out") == before
-    assert not result.output_for_node("datapackage").published
-    assert "unchanged" in result.output_for_node("datapackage").reason
+    assert not result.output_for_node("release").published
+    assert "unchanged" in result.output_for_node("release").reason
 
 
 def test_live_fetch_from_a_mirror_then_a_broken_source_keeps_the_last_good_release(tmp_path):

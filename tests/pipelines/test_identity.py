@@ -186,7 +186,7 @@ def test_the_crosswalk_is_written_with_the_published_release_and_only_then(tmp_p
     from pathlib import Path
 
     from pipelines.collect import SourceRecords
-    from pipelines.release import build_release, write_package
+    from pipelines.release import build_release, publish
     from sources import cfa
     from sources.snapshot import latest_snapshot
 
@@ -199,7 +199,7 @@ def test_the_crosswalk_is_written_with_the_published_release_and_only_then(tmp_p
                                retrieved_at="2026-11-01T12:00:00Z", sample=False,
                                replayed=False)
         release = build_release([result], memory=read_memory(tmp_path), today=day)
-        return release, write_package(release, tmp_path, f"{day}T06:00:00Z")
+        return release, publish(release, tmp_path, f"{day}T06:00:00Z")
 
     first, outcome = run("f1", "2026-11-01")
     assert outcome.published and (tmp_path / CROSSWALK_FILE).is_file()
