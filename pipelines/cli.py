@@ -1,7 +1,8 @@
 """``intermediaries-refresh``: run the refresh job once from the command line and say what happened.
 
-Runs in process (no daemon needed). With DAGSTER_HOME set, the run is recorded there, so it
-shows up in ``dagster dev``; without it, an ephemeral instance is used.
+Runs in process (no daemon needed). With DAGSTER_HOME set, a live run is recorded there, so it
+shows up in ``dagster dev``, and a sample or replay run in ``$DAGSTER_HOME/sample`` or
+``$DAGSTER_HOME/replay``; without it, an ephemeral instance is used.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for note in PipelineSettings.unknown_variables():
         print(f"intermediaries-refresh: warning: {note}", file=sys.stderr)
-    import dagster as dg
 
     from pipelines.definitions import build_defs
     from pipelines.lock import RefreshLocked, lock_path, refresh_lock
@@ -59,8 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"intermediaries-refresh: warning: {held.took_over}", file=sys.stderr)
             print(f"Refreshing the directory ({what}); publishing to {settings.outputs}/",
                   flush=True)
-            instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else (
-                dg.DagsterInstance.ephemeral())
+            instance = run_instance(mode)
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
@@ -72,6 +71,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"intermediaries-refresh: {error}", file=sys.stderr)
         return 2
     return report(result, [s.name for s in SOURCES])
+
+
+def run_instance(mode: str):  # noqa: ANN201 (Dagster's instance type, imported lazily)
+    """Where the run is recorded. Live runs go to DAGSTER_HOME, which ``make dev`` shows;
+    sample and replay runs to ``$DAGSTER_HOME/<mode>/``, so the UI never shows sample data as
+    the latest materialization of an asset. Without DAGSTER_HOME: an ephemeral instance."""
+    import dagster as dg
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        return dg.DagsterInstance.ephemeral()
+    if mode == "live":
+        return dg.DagsterInstance.get()
+    folder = Path(home) / mode
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"Recording the run in {folder} (apart from live runs; to look at it: "
+          f"DAGSTER_HOME={folder} make dev)", flush=True)
+    return dg.DagsterInstance.from_config(str(folder))
 
 
 def run_settings(settings, args: argparse.Namespace):  # noqa: ANN001, ANN201 (lazy import)

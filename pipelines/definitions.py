@@ -9,19 +9,28 @@ from pipelines.lock import refresh_lock_resource
 from pipelines.settings import PipelineSettings
 from sources.registry import SOURCES
 
-refresh_job = dg.define_asset_job(
-    "refresh",
-    selection=dg.AssetSelection.all(),
-    description="Fetch every source, rebuild the intermediaries table and publish the release.",
-)
+MODE_TAG = "intermediaries/mode"
 
-weekly_refresh = dg.ScheduleDefinition(
-    name="weekly_refresh",
-    job=refresh_job,
-    cron_schedule="0 6 * * 1",  # Mondays 06:00 UTC
-    execution_timezone="UTC",
-    description="Refresh the directory once a week.",
-)
+
+def refresh_job(mode: str) -> dg.UnresolvedAssetJobDefinition:
+    """Runs are tagged live or replay, whether started here, by the schedule or in the UI."""
+    return dg.define_asset_job(
+        "refresh",
+        selection=dg.AssetSelection.all(),
+        description="Fetch every source, rebuild the intermediaries table and publish the "
+        "release.",
+        tags={MODE_TAG: mode},
+    )
+
+
+def weekly_refresh(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="weekly_refresh",
+        job=job,
+        cron_schedule="0 6 * * 1",  # Mondays 06:00 UTC
+        execution_timezone="UTC",
+        description="Refresh the directory once a week.",
+    )
 
 
 def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
@@ -29,11 +38,12 @@ def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
     per_source = [dg.Definitions(assets=assets.snapshot_assets(SOURCES))] + [
         assets.records_asset(source) for source in SOURCES]
     settings = settings or PipelineSettings.from_env()
+    job = refresh_job(settings.mode)
     core = dg.Definitions(
         assets=[assets.tables_asset(SOURCES), assets.changes, assets.release_asset(SOURCES)],
         asset_checks=[assets.package_valid],
-        jobs=[refresh_job],
-        schedules=[weekly_refresh],
+        jobs=[job],
+        schedules=[weekly_refresh(job)],
         resources={"settings": settings, "refresh_lock": refresh_lock_resource},
         executor=dg.in_process_executor,  # a small graph: one process beats one per step
     )

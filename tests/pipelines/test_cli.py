@@ -117,3 +117,29 @@ def test_a_replay_publishes_to_its_own_folder(workdir):
     assert not (workdir / "outputs/datapackage.json").exists()
     assert not (workdir / "snapshots").exists()
     assert Path(workdir / "outputs/replay/.replay-state").is_dir()
+
+
+def test_the_dagster_ui_never_shows_a_sample_as_the_latest_live_materialization(
+        workdir, monkeypatch, capsys):
+    """Live runs are recorded in DAGSTER_HOME (what `make dev` shows), sample runs apart in
+    DAGSTER_HOME/sample; both are tagged with their mode."""
+    import dagster as dg
+
+    home = workdir / "dagster"
+    home.mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    assert cli.main(["--sample"]) == 0
+    assert "DAGSTER_HOME=" in capsys.readouterr().out
+
+    def latest(instance: dg.DagsterInstance, key: str) -> str | None:
+        event = instance.get_latest_materialization_event(dg.AssetKey(key))
+        return event and instance.get_run_by_id(event.run_id).tags["intermediaries/mode"]
+
+    live, sample = dg.DagsterInstance.from_config(str(home)), dg.DagsterInstance.from_config(
+        str(home / "sample"))
+    assert latest(live, "intermediaries") is None
+    assert latest(sample, "intermediaries") == "sample"
+    with serve({"/organizations.json": Reply(SAMPLE_CFA)}) as server:
+        monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
+        assert cli.main([]) == 0
+    assert latest(live, "intermediaries") == latest(live, "release") == "live"
