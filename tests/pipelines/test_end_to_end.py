@@ -283,3 +283,46 @@ def test_an_nnip_listing_without_partner_links_fails_the_count_check_and_publish
     assert "nnip_records:record_count" in failed
     assert "0 records, expected at least 5" in second.output_for_node("nnip_records").count_problem
     assert release_bytes(tmp_path / "out") == published
+
+
+def test_two_live_releases_give_the_exact_changes_by_id(tmp_path):
+    """Code for America changes between two refreshes: one brigade leaves, one arrives, one
+    moves its events page. The second release's changes.csv names exactly those ids."""
+    brigades = json.loads(SAMPLE_JSON)
+    later = [b for b in brigades if b["name"] != "Code for ABQ"] + [{
+        "name": "Code for Dayton", "website": "https://codefordayton.org/",
+        "events_url": "https://www.meetup.com/code-for-dayton/", "city": "Dayton, OH",
+        "latitude": "39.7589", "longitude": "-84.1916", "type": "Brigade",
+        "tags": ["Brigade"], "location": {"city": "Dayton", "state": "Ohio", "country": "USA"}}]
+    atlanta = next(b for b in later if b["name"] == "Code for Atlanta")
+    old_events = atlanta["events_url"]
+    atlanta["events_url"] = "https://www.meetup.com/code-for-atlanta-new/"
+    replies = [Reply(SAMPLE_JSON), Reply(json.dumps(later).encode())]
+    with serve({"/organizations.json": replies}) as server:
+        urls = {"cfa": server.url + "/organizations.json"}
+        assert refresh(tmp_path, urls).success
+        first = (tmp_path / "out" / "current").resolve()
+        assert refresh(tmp_path, urls).success
+    out = tmp_path / "out"
+    assert (out / "current").resolve() != first and (first / "changes.csv").is_file()
+    ids = {row["name"]: row["intermediary_id"] for row in csv_rows(first / "intermediaries.csv")}
+    now = {row["name"]: row["intermediary_id"] for row in csv_rows(out / "intermediaries.csv")}
+    changes = csv_rows(out / "changes.csv")
+    assert [(c["change"], c["intermediary_id"]) for c in changes if c["change"] != "changed"] == [
+        ("added", now["Code for Dayton"]), ("removed", ids["Code for ABQ"])]
+    changed = [(c["intermediary_id"], c["changed_field"], c["old_value"], c["new_value"])
+               for c in changes if c["change"] == "changed"]
+    assert changed == [(ids["Code for Atlanta"], "events_url", old_events,
+                        "https://www.meetup.com/code-for-atlanta-new/")]
+    package = json.loads((out / "datapackage.json").read_text())
+    assert package["changes_since"] == first.name
+    assert package["change_counts"] == {"added": 1, "split": 0, "removed": 1, "merged": 0,
+                                        "changed": 1, "changed_fields": 1}
+    assert "changes" in [r["name"] for r in package["resources"]]
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
