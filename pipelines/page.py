@@ -28,7 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from geography import get_index
-from pipelines.near import KIND_LABELS
+from pipelines.near import DEFAULT_WITHIN_KM, KIND_LABELS
 from pipelines.near_sql import UNPLACED
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -82,6 +82,7 @@ def render_index(tables: Mapping[str, pd.DataFrame], changes_summary: Mapping[st
         "canvas_above": CANVAS_ABOVE,
         "shown_max": MAX_ROWS_SHOWN,
         "per_kind": NEAREST_PER_KIND,
+        "within_km": DEFAULT_WITHIN_KM,  # as ``near``: farther than this, the answer says so
     }
     leaflet_js, leaflet_css = leaflet()
     return _environment().get_template("index.html").render(

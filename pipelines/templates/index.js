@@ -234,6 +234,9 @@
       const heading = element("h4", kind.label);
       heading.prepend(swatch(kind.colour));
       section.appendChild(heading);
+      if (found[0][0] > data.within_km) {
+        section.appendChild(element("p", "Nothing within " + data.within_km + " km; the nearest:", "zip-note"));
+      }
       const list = element("ol");
       for (const [km, row] of found.slice(0, data.per_kind)) {
         const item = element("li", null, "zip-match");

@@ -115,6 +115,10 @@ def test_45402_lists_the_dayton_partner_first_and_no_gone_group(opened):
     answers = opened.page.locator("#zip-answer li").all_text_contents()
     assert answers[0].startswith(example.NEAREST_TO_45402)
     assert not any(a.startswith(("Code for Dayton", "Code for Everywhere")) for a in answers)
+    far, near = (opened.page.locator(".zip-kind", has_text=kind)
+                 for kind in ("government team", "NNIP partner"))
+    assert far.locator(".zip-note").text_content() == "Nothing within 100 km; the nearest:"
+    assert near.locator(".zip-note").count() == 0
     assert opened.count("path.leaflet-interactive") == len(example.ON_MAP)  # ZIP mark is not one
     assert opened.errors == []
     ARTIFACTS.mkdir(exist_ok=True)
