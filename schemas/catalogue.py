@@ -105,6 +105,8 @@ define(
     Field("previous_names", "string", "Earlier names of the organization, separated by '; '."),
     Field("social_profiles", "string", "Social profiles as 'network: handle or URL', separated "
           "by '; '."),
+    Field("department", "string", "Department, division or parent body published under the "
+          "organization's name; several separated by '; '."),
     Field("role", "string", "Role in the network the source describes; for the Census Bureau's "
           "State Data Center network: the 'lead' agency appointed by the governor, a "
           "'coordinating' agency, or an 'affiliate'. Empty for sources without roles.",

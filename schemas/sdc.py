@@ -6,8 +6,6 @@ from schemas.table import Table
 EMAIL_LIST = r"^[^@\s;]+@[^@\s;]+\.[A-Za-z]{2,}(; [^@\s;]+@[^@\s;]+\.[A-Za-z]{2,})*$"
 
 define(
-    Field("department", "string", "Department, division or parent body published under the "
-          "organization's name; several separated by '; '."),
     Field("address", "string", "Postal address as published, its lines joined with ', '."),
     Field("contact_person_name", "string", "Names of the people the source lists as contacts, "
           "separated by '; ' in the order published. Personal data: published only when "
