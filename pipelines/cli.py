@@ -8,6 +8,7 @@ shows up in ``dagster dev``, and a sample or replay run in ``$DAGSTER_HOME/sampl
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -156,12 +157,16 @@ def report(result, source_names: list[str]) -> int:  # noqa: ANN001
         print("  not written (the previous release is untouched)")
     elif outcome.published:
         print(f"  published {outcome.version}: {outcome.path}")
+        since = json.loads(Path(outcome.path, "datapackage.json").read_text(
+            encoding="utf-8")).get("changes_since")
         changes = _output(result, "changes")
-        if changes is not None:
+        if since is None:
+            print("  changes: none listed (the first release: nothing to compare with)")
+        elif changes is not None:
             from pipelines.changes import summarise
 
-            counts = summarise(changes, None)
-            print("  changes: " + ", ".join(
+            counts = summarise(changes, since)
+            print(f"  changes since {since}: " + ", ".join(
                 f"{counts[kind]} {kind}" for kind in ("added", "removed", "changed", "merged",
                                                       "split")) + " (see changes.csv)")
         print(f"  current: {Path(outcome.path).parent.parent / 'current'}")

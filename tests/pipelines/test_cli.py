@@ -48,6 +48,7 @@ def test_a_sample_run_then_a_live_run_publishes_no_sample_data(workdir, monkeypa
     with serve({"/organizations.json": Reply(SAMPLE_CFA)}) as server:
         monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
         assert cli.main([]) == 0
+    assert "changes: none listed (the first release" in capsys.readouterr().out
     live = workdir / "outputs"
     descriptor = json.loads((live / "datapackage.json").read_text())
     assert descriptor["sample"] is False and "SAMPLE" not in descriptor["title"]
@@ -143,3 +144,4 @@ def test_the_dagster_ui_never_shows_a_sample_as_the_latest_live_materialization(
         monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
         assert cli.main([]) == 0
     assert latest(live, "intermediaries") == latest(live, "release") == "live"
+
