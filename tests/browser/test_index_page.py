@@ -166,3 +166,31 @@ def test_a_big_release_draws_its_markers_on_a_canvas(browser, tmp_path):
     assert opened.count("#organizations tbody tr") == 500
     assert not opened.page.is_visible("#sample-banner")
     opened.page.close()
+
+
+def test_the_page_a_publish_writes_opens_with_every_organization(browser, tmp_path):
+    """The index.html of a real release (every fixture snapshot replayed, linked and
+    published), opened from outputs/current/ as a user would."""
+    import pandas as pd
+
+    from pipelines.collect import parse_source, replay_source
+    from pipelines.release import build_release, publish
+    from sources.registry import SOURCES
+    from tests.support import FIXTURES
+
+    results = [parse_source(s, replay_source(s, s.default_url, FIXTURES / "snapshots"),
+                            tmp_path / "state") for s in SOURCES]
+    assert publish(build_release(results), tmp_path / "outputs", "2026-11-01T12:00:00Z").published
+    current = tmp_path / "outputs" / "current"
+    organizations = pd.read_csv(current / "intermediaries.csv", dtype=str,
+                                keep_default_na=False)
+    placed = organizations[(organizations["latitude"] != "")
+                           & ~organizations["location_precision"].isin(["region", "none"])]
+    opened = Opened(browser, current / "index.html")
+    assert opened.errors == [] and opened.elsewhere() == []
+    assert opened.attribute("#row-count", "data-total") == str(len(organizations))
+    assert opened.attribute("#map", "data-markers") == str(len(placed)) and len(placed) > 100
+    assert opened.page.is_visible("#sample-banner")  # replayed fixtures: a sample
+    ARTIFACTS.mkdir(exist_ok=True)
+    opened.page.screenshot(path=ARTIFACTS / "release.png", full_page=False)
+    opened.page.close()
