@@ -81,6 +81,27 @@ def test_replayed_snapshot_publishes_a_valid_package_and_database(tmp_path):
         assert con.execute("SELECT sample FROM release_info").fetchone() == (True,)
 
 
+def test_each_published_table_shows_its_rows_preview_and_checks_in_dagster(tmp_path):
+    result = refresh(tmp_path, replay_dir=str(SNAPSHOTS))
+    assert result.success
+    materialized = {m.asset_key.to_user_string(): m.metadata
+                    for m in result.get_asset_materialization_events()
+                    for m in [m.event_specific_data.materialization]}
+    out = tmp_path / "out"
+    for table in ("intermediaries", "source_records", "events", "changes", "rejected_records",
+                  "cfa_brigades"):
+        rows = len((out / f"{table}.csv").read_text(encoding="utf-8").splitlines()) - 1
+        assert materialized[table]["dagster/row_count"].value == rows, table
+        assert "preview" in materialized[table]
+    assert materialized["changes"]["since"].value == "first release"
+    assert materialized["release"]["published"].value is True
+    checked = {(c.asset_key.to_user_string(), c.check_name): c.passed
+               for c in result.get_asset_check_evaluations()}
+    assert checked[("source_records", "matches_schema")] and checked[("changes",
+                                                                      "matches_schema")]
+    assert checked[("release", "package_valid")]
+
+
 def test_a_rerun_with_nothing_new_leaves_the_release_byte_identical(tmp_path):
     assert refresh(tmp_path, replay_dir=str(SNAPSHOTS)).success
     before = release_bytes(tmp_path / "out")
