@@ -55,8 +55,21 @@ _DUCKDB_TYPES = {
 }
 
 
+def _utf8(value: object) -> bool:
+    """Text a UTF-8 file can hold: a lone surrogate (from a bad escape in a source's JSON)
+    passes every other check but stops the CSV writer."""
+    try:
+        str(value).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _checks(f: Field) -> list[pa.Check]:
     checks = []
+    if f.type == "string":
+        checks.append(pa.Check(_utf8, element_wise=True, name="utf8_text",
+                               error="text that cannot be written as UTF-8 (a lone surrogate)"))
     if f.type == "date" and f.pattern != ISO_DATE:
         checks.append(pa.Check.str_matches(ISO_DATE))
     if f.pattern:

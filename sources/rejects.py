@@ -53,10 +53,19 @@ def as_parsed(result: pd.DataFrame | Parsed) -> Parsed:
     return result if isinstance(result, Parsed) else Parsed(result)
 
 
+def writable(value: object) -> object:
+    """Text as a UTF-8 file can hold it: what cannot be encoded (a lone surrogate, the usual
+    reason a record was rejected) is written as its escape, ``\\ud800``."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
 def rejected_frame(rejections: list[Rejection]) -> pd.DataFrame:
     if not rejections:
         return empty_frame(REJECTED_RECORDS)
-    frame = pd.DataFrame([asdict(r) for r in rejections], columns=list(REJECTED_RECORDS.columns))
+    frame = pd.DataFrame([{k: writable(v) for k, v in asdict(r).items()} for r in rejections],
+                         columns=list(REJECTED_RECORDS.columns))
     return frame.drop_duplicates(["source", "source_url", "position"])
 
 

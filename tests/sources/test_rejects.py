@@ -48,3 +48,14 @@ def test_rejections_form_the_published_table():
                                       "https://example.org/x.json", "2026-11-01T00:00:00Z")])
     assert pandera_schema(REJECTED_RECORDS).validate(frame)["position"].tolist() == [3]
     assert len(rejected_frame([])) == 0
+
+
+def test_text_that_cannot_be_written_as_utf8_is_quarantined_not_fatal():
+    """A lone surrogate (JSON "\\ud800" decodes to one) would stop the CSV writer."""
+    frame = rows("OH", "MD")
+    frame.loc[1, "name"] = "Code for \ud800 Somewhere"
+    kept, rejected = keep_valid_rows(frame, SCHEMA, source="toy", key_column="record_id")
+    assert kept["record_id"].tolist() == ["r0"]
+    [reject] = rejected
+    assert (reject.record_key, reject.field) == ("r1", "name")
+    assert "UTF-8" in reject.problem or "utf8" in reject.problem
