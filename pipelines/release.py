@@ -262,21 +262,26 @@ def duckdb_fingerprint(path: Path) -> str | None:
 
 # --- Frictionless data package -----------------------------------------------------------
 
-def package_descriptor(release: Release, created: str, version: str) -> dict:
+def package_title(release: Release) -> str:
     title = "Civic data intermediaries"
+    if release.sample:
+        title += " (SAMPLE: built from recorded sample data, not a live refresh)"
+    return title
+
+
+def package_descriptor(release: Release, created: str, version: str) -> dict:
     description = (
         "Organizations a community can call on to find and use local data, gathered from "
         "public listings (see sources) and linked into one row per organization."
     )
     if release.sample:
-        title += " (SAMPLE: built from recorded sample data, not a live refresh)"
         description = (
             "SAMPLE RELEASE built from recorded fixture or sample snapshots. " + description
         )
     summary = dict(release.change_summary or {})
     return {
         "name": PACKAGE_NAME,
-        "title": title,
+        "title": package_title(release),
         "description": description,
         "version": version,
         "created": created,
@@ -359,7 +364,7 @@ def write_page(release: Release, path: Path, created: str, version: str) -> None
     from pipelines.page import render_index
 
     info = {"version": version, "created": created, "sample": release.sample,
-            "mode": release.mode, "title": package_descriptor(release, created, version)["title"]}
+            "mode": release.mode, "title": package_title(release)}
     path.write_text(render_index(release.tables, release.change_summary or {}, info),
                     encoding="utf-8")
 

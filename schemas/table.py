@@ -55,21 +55,26 @@ _DUCKDB_TYPES = {
 }
 
 
-def _utf8(value: object) -> bool:
-    """Text a UTF-8 file can hold: a lone surrogate (from a bad escape in a source's JSON)
-    passes every other check but stops the CSV writer."""
+def _repair_surrogate(value: object) -> object:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return value
+
+
+def utf8_text(series: pd.Series) -> pd.Series:
+    """Text a UTF-8 file can hold. A lone surrogate (what JSON's "\\ud800", or CESU bytes
+    read leniently, decode to) passes every check but stops the CSV writer; it becomes
+    U+FFFD, the replacement character a UTF-8 decoder gives for bytes it cannot read, so the
+    record is kept with one unreadable character, as a browser would show it."""
     try:
-        str(value).encode("utf-8")
+        "".join(v for v in series if isinstance(v, str)).encode("utf-8")
     except UnicodeEncodeError:
-        return False
-    return True
+        return series.map(_repair_surrogate)
+    return series
 
 
 def _checks(f: Field) -> list[pa.Check]:
     checks = []
-    if f.type == "string":
-        checks.append(pa.Check(_utf8, element_wise=True, name="utf8_text",
-                               error="text that cannot be written as UTF-8 (a lone surrogate)"))
     if f.type == "date" and f.pattern != ISO_DATE:
         checks.append(pa.Check.str_matches(ISO_DATE))
     if f.pattern:
@@ -89,6 +94,7 @@ def pandera_schema(table: Table) -> pa.DataFrameSchema:
         f.name: pa.Column(
             _PANDAS_DTYPES[f.type],
             checks=_checks(f),
+            parsers=[pa.Parser(utf8_text)] if f.type == "string" else None,
             nullable=not f.required,
             description=f.description,
         )

@@ -349,17 +349,15 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_a_name_that_cannot_be_written_as_utf8_is_quarantined_and_the_rest_published(tmp_path):
-    """JSON's "\\ud800" decodes to a lone surrogate: every check but UTF-8 passes it, and the
-    CSV writer would stop on it. The record is quarantined under its escaped name."""
+def test_a_name_that_cannot_be_written_as_utf8_is_published_with_a_replacement_character(
+        tmp_path):
+    """JSON's "\\ud800" decodes to a lone surrogate: every check passes it, and the CSV
+    writer would stop on it (the publish failed before). It becomes U+FFFD."""
     broken = SAMPLE_JSON.decode().replace('"name": "Code for ABQ"',
                                           '"name": "Code for \\ud800 ABQ"', 1)
-    assert "\\ud800" in broken
     with serve({"/organizations.json": Reply(broken.encode())}) as server:
         assert refresh(tmp_path, {"cfa": server.url + "/organizations.json"}).success
     out = tmp_path / "out"
-    [rejected] = csv_rows(out / "rejected_records.csv")
-    assert (rejected["source"], rejected["record_key"], rejected["field"]) == (
-        "cfa", "Code for \\ud800 ABQ", "name")
-    assert "UTF-8" in rejected["problem"]
-    assert len(csv_rows(out / "cfa_brigades.csv")) == 21
+    assert csv_rows(out / "rejected_records.csv") == []
+    names = [row["name"] for row in csv_rows(out / "cfa_brigades.csv")]
+    assert len(names) == 22 and "Code for \ufffd ABQ" in names

@@ -50,12 +50,18 @@ def test_rejections_form_the_published_table():
     assert len(rejected_frame([])) == 0
 
 
-def test_text_that_cannot_be_written_as_utf8_is_quarantined_not_fatal():
-    """A lone surrogate (JSON "\\ud800" decodes to one) would stop the CSV writer."""
+
+def test_a_lone_surrogate_becomes_the_replacement_character_and_the_record_is_kept():
+    """JSON's "\\ud800" decodes to a lone surrogate, which no UTF-8 file can hold."""
     frame = rows("OH", "MD")
     frame.loc[1, "name"] = "Code for \ud800 Somewhere"
     kept, rejected = keep_valid_rows(frame, SCHEMA, source="toy", key_column="record_id")
-    assert kept["record_id"].tolist() == ["r0"]
-    [reject] = rejected
-    assert (reject.record_key, reject.field) == ("r1", "name")
-    assert "UTF-8" in reject.problem or "utf8" in reject.problem
+    assert rejected == []
+    assert kept["name"].tolist() == ["Org 0", "Code for \ufffd Somewhere"]
+    kept.to_csv(index=False).encode("utf-8")  # writable
+
+
+def test_a_rejection_is_written_with_what_utf8_cannot_hold_escaped():
+    frame = rejected_frame([Rejection("cfa", "Code for \ud800", 3, "latitude", "not a number",
+                                      "https://example.org/x.json", "2026-11-01T00:00:00Z")])
+    assert frame["record_key"].tolist() == ["Code for \\ud800"]
