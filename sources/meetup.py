@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 import pandas as pd
 from icalendar import Calendar
+from icalendar.parser import Contentline
 
 from geography import usps_code
 from schemas.catalogue import HTTP_URL
@@ -215,7 +216,13 @@ def parse_feed(body: bytes) -> Feed:
     try:
         calendar = Calendar.from_ical(body)
     except Exception as error:  # icalendar raises several types for non-calendar input
-        raise ValueError(f"not an iCalendar document ({error})") from error
+        readable = without_unreadable_lines(body)
+        try:  # one broken line outside an event must not cost the group all its events
+            calendar = Calendar.from_ical(readable) if readable else None
+        except Exception:  # noqa: BLE001 (as above)
+            calendar = None
+        if calendar is None:
+            raise ValueError(f"not an iCalendar document ({error})") from error
     if calendar.name != "VCALENDAR":
         raise ValueError(f"not an iCalendar document (top component {calendar.name})")
     name = str(_first(calendar.get("X-WR-CALNAME")) or "").strip()
@@ -229,6 +236,25 @@ def parse_feed(body: bytes) -> Feed:
         if event is not None:
             events.append(event)
     return Feed(name=name, events=events)
+
+
+def without_unreadable_lines(body: bytes) -> bytes | None:
+    """The calendar without the content lines icalendar cannot split into name, parameters
+    and value (unfolded first, RFC 5545 3.1); None when every line was readable."""
+    text = re.sub(r"\r?\n[ \t]", "", body.decode("utf-8", errors="replace"))
+    lines = text.splitlines()
+    kept = [line for line in lines if not line.strip() or _readable(line)]
+    if len(kept) == len(lines) or not kept:
+        return None
+    return ("\r\n".join(kept) + "\r\n").encode("utf-8")
+
+
+def _readable(line: str) -> bool:
+    try:
+        Contentline(line).parts()
+    except ValueError:
+        return False
+    return True
 
 
 def _first(value: Any) -> Any:

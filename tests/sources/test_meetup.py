@@ -169,6 +169,13 @@ def test_a_feed_with_no_events_still_names_the_group():
     assert meetup.parse_feed(feed("betanyc")) == meetup.Feed(name="BetaNYC", events=[])
 
 
+def test_one_broken_line_outside_an_event_costs_the_feed_nothing_else():
+    body = feed("code-for-abq")
+    broken = body.replace(b"BEGIN:VEVENT", b"THIS LINE IS BROKEN\r\nBEGIN:VEVENT", 1)
+    assert broken != body
+    assert meetup.parse_feed(broken) == meetup.parse_feed(body)
+
+
 def test_a_page_that_is_not_a_calendar_is_refused():
     with pytest.raises(ValueError, match="not an iCalendar document"):
         meetup.parse_feed(b"<!doctype html><title>Log in</title>")
