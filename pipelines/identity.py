@@ -11,7 +11,7 @@ first_seen, last_seen, status``. ``status`` is ``active`` (listed in the latest 
 ``retired`` (not listed any more: the key keeps its id, so if it is listed again it gets it
 back) or ``moved`` (the key once had this id and now has another, after a merge or a split;
 kept so every id ever minted stays known). It is read when a release is built and written
-only when that release is published (``pipelines.release.write_package``).
+only when that release is published (``pipelines.release.publish``).
 
 Resolution, for the clusters the linker made (``assign_ids``):
 

@@ -83,7 +83,7 @@ class Release:
     sources: list[dict]  # Frictionless "sources" entries
     mode: str = "live"  # "replay" when built from a replay folder (the sample included)
     # the id crosswalk to keep beside the package (pipelines.identity); written by
-    # write_package only when this release is published, so ids stay those of what was published
+    # publish() only when this release is published, so ids stay those of what was published
     crosswalk: pd.DataFrame | None = None
     warnings: tuple[str, ...] = ()  # for a maintainer: overrides that matched no listing, ...
     # counts of ``changes`` (pipelines.changes.summarise), once compared with the last release
@@ -247,17 +247,6 @@ def write_parquet(database: Path, folder: Path, tables: tuple[Table, ...]) -> No
         for table in tables:
             arrow = con.table(f'"{table.name}"').to_arrow_table()
             pq.write_table(arrow, folder / f"{table.name}.parquet", compression="zstd")
-
-
-def duckdb_fingerprint(path: Path) -> str | None:
-    if not path.is_file():
-        return None
-    try:
-        with duckdb.connect(str(path), read_only=True) as con:
-            row = con.execute("SELECT inputs_fingerprint FROM release_info").fetchone()
-    except duckdb.Error:
-        return None
-    return row[0] if row else None
 
 
 # --- Frictionless data package -----------------------------------------------------------
