@@ -12,8 +12,6 @@ define(
     Field("ein", "string", "Employer Identification Number given by the IRS: nine digits, "
           "leading zeros kept (shown elsewhere as NN-NNNNNNN).", required=True,
           pattern=r"^\d{9}$"),
-    Field("zip", "string", "Five-digit US ZIP code of the organization's address (the ZIP+4 "
-          "extension is dropped).", pattern=r"^\d{5}$"),
     Field("street", "string", "Street line of the organization's address as the source gives "
           "it. The IRS BMF's is kept only when the record names no in-care-of person, whose "
           "own mailing address it would otherwise be."),
