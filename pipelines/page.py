@@ -55,6 +55,8 @@ ZIP_SCALE = 1000  # ZIP centroids to 0.001 degree (~100 m)
 PAGE_COLUMNS = ("name", "kind", "role", "city", "state", "activity", "website", "latitude",
                 "longitude", "next_event_date", "sources", "near")
 _HTTP = re.compile(r"^https?://[^\s<>\"']+$", re.I)
+# a file of the release folder: relative, no segment starting with '.' (so no '..')
+_RELATIVE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*/?$")
 
 
 def render_index(tables: Mapping[str, pd.DataFrame], changes_summary: Mapping[str, object],
@@ -67,7 +69,8 @@ def render_index(tables: Mapping[str, pd.DataFrame], changes_summary: Mapping[st
     ``changes`` are shown when present. ``changes_summary``: counts of ``added``, ``removed``,
     ``changed`` (organizations), ``merged``, ``split`` and ``since`` (the previous version, or
     None for a first release). ``info``: ``version``, ``created``, ``sample``, ``mode``,
-    ``title``. Pure: the same arguments give the same page."""
+    ``title`` and optionally ``files``: (relative path, what it holds) pairs of the release
+    folder, listed as links. Pure: the same arguments give the same page."""
     intermediaries = tables["intermediaries"]
     status = tables.get("source_status")
     changes = tables.get("changes")
@@ -213,9 +216,11 @@ def _info(info: Mapping[str, object]) -> dict[str, Any]:
     sample = bool(info.get("sample"))
     title = text(info.get("title")) or "Civic data intermediaries"
     page_title = title if not sample or "SAMPLE" in title.upper() else f"SAMPLE: {title}"
+    files = [(str(path), str(what)) for path, what in info.get("files") or ()  # type: ignore[attr-defined]
+             if _RELATIVE.match(str(path))]
     return {"title": title, "page_title": page_title, "sample": sample,
             "version": text(info.get("version")), "created": text(info.get("created")),
-            "mode": text(info.get("mode"))}
+            "mode": text(info.get("mode")), "files": files}
 
 
 def _summary(summary: Mapping[str, object]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from pipelines.releases import (
     version_for,
 )
 from pipelines.spreadsheet import write_csv
+from schemas.docs import first_sentence
 from schemas.published import (
     CHANGES,
     EVENTS,
@@ -352,8 +353,12 @@ def write_release_files(release: Release, folder: Path, created: str, version: s
 def write_page(release: Release, path: Path, created: str, version: str) -> None:
     from pipelines.page import render_index
 
+    files = [(PACKAGE_FILE, "the Frictionless data package: a schema for every CSV"),
+             *((f"{t.name}.csv", first_sentence(t.description)) for t in release.schemas),
+             (DUCKDB_FILE, "every table in DuckDB, with the near() macros (open read-only)"),
+             (f"{PARQUET_FOLDER}/", "every table as Parquet, dates and times typed")]
     info = {"version": version, "created": created, "sample": release.sample,
-            "mode": release.mode, "title": package_title(release)}
+            "mode": release.mode, "title": package_title(release), "files": files}
     path.write_text(render_index(release.tables, release.change_summary or {}, info),
                     encoding="utf-8")
 

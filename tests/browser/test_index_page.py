@@ -191,6 +191,9 @@ def test_the_page_a_publish_writes_opens_with_every_organization(browser, tmp_pa
     assert opened.attribute("#row-count", "data-total") == str(len(organizations))
     assert opened.attribute("#map", "data-markers") == str(len(placed)) and len(placed) > 100
     assert opened.page.is_visible("#sample-banner")  # replayed fixtures: a sample
+    links = opened.page.eval_on_selector_all("#files a", "links => links.map(a => a.href)")
+    assert "intermediaries.csv" in {Path(link).name for link in links} and len(links) > 10
+    assert all(Path(link.removeprefix("file://")).exists() for link in links)
     ARTIFACTS.mkdir(exist_ok=True)
     opened.page.screenshot(path=ARTIFACTS / "release.png", full_page=False)
     opened.page.close()

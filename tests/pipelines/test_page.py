@@ -133,3 +133,13 @@ def test_a_release_of_15000_organizations_stays_under_4_mb():
     html = render(tables)
     assert len(html.encode("utf-8")) < 4_000_000
     assert soup(html).find(id="row-count")["data-total"] == "15000"
+
+
+def test_the_files_of_the_release_are_linked_and_only_files_of_the_release():
+    files = [("intermediaries.csv", "one row per organization"), ("parquet/", "Parquet"),
+             ("../elsewhere.csv", "outside"), ("javascript:alert(1)", "script"),
+             ("https://example.org/x.csv", "another site"), (".hidden", "hidden")]
+    page = soup(render_index(example.tables(), example.SUMMARY,
+                             {**example.info(sample=False), "files": files}))
+    assert [a["href"] for a in page.select("#files a")] == ["intermediaries.csv", "parquet/"]
+    assert soup(render()).find(id="files") is None  # no files given, no section
