@@ -99,7 +99,7 @@ def release_info(con: Any, path: Path) -> dict[str, Any]:
         return info
     if row:
         for name, value in zip(names, row[0], strict=True):
-            if name in ("created", "sample", "mode", "code_version"):
+            if name in ("created", "sample", "mode", "code_version", "version"):
                 info[name] = value if isinstance(value, bool | None) else _cell(value)
     return info
 
@@ -361,15 +361,22 @@ def status(
         cursor.execute("SELECT * FROM source_status ORDER BY source")
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        changes = change_counts(con)
     except Exception as error:  # noqa: BLE001 (not a release of this project)
         raise _fail(f"{path}: no source_status table ({error})") from None
     finally:
         con.close()
     console = _console()
-    facts = [f"{k} {info[k]}" for k in ("created", "mode") if info.get(k)]
+    facts = [f"{k} {info[k]}" for k in ("version", "created", "mode") if info.get(k)]
     console.print(f"[bold]Release {path}[/]" + (f" ({'; '.join(facts)})" if facts else ""))
     if info.get("sample"):
         console.print("[yellow]Sample release: built from recorded sample data.[/]")
+    since = changes_since(path.parent / PACKAGE_FILE)
+    if changes is not None and since:
+        console.print(f"Changes since {since}: " + (", ".join(
+            f"{n} {kind}" for kind, n in changes.items()) or "none") + " (changes.csv)")
+    elif changes is not None:
+        console.print("First release: no earlier release to compare with.")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     columns = ("source", "status", "records", "retrieved_at", "problem")
     for column in columns:
@@ -378,6 +385,30 @@ def status(
     for row in rows:
         table.add_row(*(escape(_cell(row.get(c))) for c in columns))
     console.print(table)
+
+
+def changes_since(descriptor: Path) -> str | None:
+    """The version the release's changes compare with (``datapackage.json``), if any."""
+    import json
+
+    try:
+        since = json.loads(descriptor.read_text(encoding="utf-8")).get("changes_since")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(since) if since else None
+
+
+def change_counts(con: Any) -> dict[str, int] | None:
+    """Organizations per change in the release's ``changes`` table; None before it existed."""
+    cursor = con.cursor()
+    try:
+        cursor.execute("SELECT change, count(DISTINCT intermediary_id) FROM changes "
+                       "GROUP BY change")
+    except Exception:  # noqa: BLE001 (a release from before the change log)
+        return None
+    order = ("added", "removed", "changed", "merged", "split")
+    found = dict(cursor.fetchall())
+    return {kind: int(found[kind]) for kind in order if kind in found}
 
 
 def _cell(value: Any) -> str:

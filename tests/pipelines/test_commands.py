@@ -175,6 +175,8 @@ def test_validate_and_status_read_the_release(sample_release, tmp_path):
     assert status.exit_code == 0, status.output
     for source in ("cfa", "nnip", "sdc", "dotgov"):
         assert re.search(rf"^{source} +fresh", status.output, re.M), source
+    assert re.search(r"version \d{4}\.\d\d\.\d\d\.\d{6}", status.output)
+    assert "First release: no earlier release to compare with." in status.output
     broken = tmp_path / "broken"
     shutil.copytree(sample_release / "current", broken)  # one release folder
     csv = broken / "intermediaries.csv"

@@ -340,6 +340,12 @@ def test_two_live_releases_give_the_exact_changes_by_id(tmp_path):
     assert package["change_counts"] == {"added": 1, "split": 0, "removed": 1, "merged": 0,
                                         "changed": 1, "changed_fields": 1}
     assert "changes" in [r["name"] for r in package["resources"]]
+    from typer.testing import CliRunner
+
+    from pipelines.commands import app
+
+    status = CliRunner().invoke(app, ["status", "--release", str(out)], env={"COLUMNS": "120"})
+    assert f"Changes since {first.name}: 1 added, 1 removed, 1 changed" in status.output
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:
