@@ -66,6 +66,18 @@ def _snapshot_metadata(outcome: FetchOutcome, url: str, seconds: float | None = 
     }
 
 
+MODE_TAG = "intermediaries/mode"
+
+
+def tag_mode(context: dg.AssetExecutionContext, settings: PipelineSettings) -> None:
+    """The run's mode tag as the settings it really ran with say: a replay configured in the
+    launchpad is tagged replay even though the job's default tag says live (a sample run from
+    the command line keeps its own 'sample')."""
+    tagged = context.run.tags.get(MODE_TAG)
+    if tagged != settings.mode and not (tagged == "sample" and settings.replaying):
+        context.instance.add_run_tags(context.run.run_id, {MODE_TAG: settings.mode})
+
+
 def _replay(source: Source, url: str, settings: PipelineSettings) -> FetchOutcome:
     try:
         return replay_source(source, url, Path(settings.replay_dir))
@@ -92,6 +104,7 @@ def fetch_sources_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
     @dg.multi_asset(name="fetch_sources", outs=outs, can_subset=True)
     def _fetch_sources(context: dg.AssetExecutionContext, settings: PipelineSettings,
                        refresh_lock: RefreshLock):  # held for the whole run (pipelines/lock.py)
+        tag_mode(context, settings)
         chosen = [s for s in sources
                   if dg.AssetKey(f"{s.name}_snapshot") in context.selected_asset_keys]
         urls = {s.name: settings.url_for(s) for s in chosen}
@@ -127,6 +140,7 @@ def snapshot_asset(source: Source) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, settings: PipelineSettings, refresh_lock: RefreshLock,
         **upstream: SourceRecords,
     ) -> FetchOutcome:
+        tag_mode(context, settings)
         url = settings.url_for(source)
         if settings.replaying:
             context.log.info(f"{source.name}: replaying from {settings.replay_dir}")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import assets
+from pipelines.assets import MODE_TAG
 from pipelines.lock import refresh_lock_resource
 from pipelines.settings import PipelineSettings
 from sources.registry import SOURCES
-
-MODE_TAG = "intermediaries/mode"
 
 
 def refresh_job(mode: str) -> dg.UnresolvedAssetJobDefinition:

@@ -367,3 +367,19 @@ def test_a_name_that_cannot_be_written_as_utf8_is_published_with_a_replacement_c
     assert csv_rows(out / "rejected_records.csv") == []
     names = [row["name"] for row in csv_rows(out / "cfa_brigades.csv")]
     assert len(names) == 22 and "Code for \ufffd ABQ" in names
+
+
+def test_a_replay_configured_at_launch_is_tagged_replay(tmp_path):
+    """As in the UI's launchpad: the job was loaded for live runs, the run's config says
+    replay. The run is tagged with what it really did."""
+    nowhere = f"http://127.0.0.1:{closed_port()}"
+    settings = PipelineSettings(snapshot_dir=str(tmp_path / "snapshots"),
+                                output_dir=str(tmp_path / "out"),
+                                source_urls={s.name: f"{nowhere}/{s.name}" for s in SOURCES},
+                                min_records={s.name: 1 for s in SOURCES}, **FAST)
+    job = build_defs(settings).resolve_job_def("refresh")
+    instance = dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={
+        "resources": {"settings": {"config": {"replay_dir": str(SNAPSHOTS)}}}})
+    assert result.success
+    assert instance.get_run_by_id(result.run_id).tags["intermediaries/mode"] == "replay"
