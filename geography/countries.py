@@ -20,7 +20,7 @@ from importlib import resources
 
 import pycountry
 
-from geography.index import normalize_name
+from geography.index import place_key
 
 Box = tuple[float, float, float, float]  # south, north, west, east
 
@@ -143,7 +143,7 @@ def _zone_cities() -> dict[tuple[str, str], tuple[float, float]]:
         if not match:
             continue
         city = zone.rsplit("/", 1)[-1].replace("_", " ")
-        cities[(normalize_name(city), country)] = (_iso6709(match[1], 2), _iso6709(match[2], 3))
+        cities[(place_key(city), country)] = (_iso6709(match[1], 2), _iso6709(match[2], 3))
     return cities
 
 
@@ -162,4 +162,4 @@ def world_city(city: str | None, country: str | None) -> tuple[float, float] | N
     -> 60.1667, 24.9667); None otherwise."""
     if not city or not country:
         return None
-    return _zone_cities().get((normalize_name(city), country.upper()))
+    return _zone_cities().get((place_key(city), country.upper()))

@@ -113,7 +113,7 @@ class ZipPoint:
     distance_km: float | None = None
 
 
-def normalize_name(text: str) -> str:
+def place_key(text: str) -> str:
     """A city or county name as a lookup key: 'St. Louis' and 'Saint Louis' -> 'ST LOUIS',
     'Ft. Lauderdale' -> 'FORT LAUDERDALE', 'Cañon City' -> 'CANON CITY', 'Winston-Salem' ->
     'WINSTON SALEM', "Coeur d'Alene" -> 'COEUR DALENE'."""
@@ -131,7 +131,7 @@ def normalize_name(text: str) -> str:
 def county_key(name: str) -> str:
     """Key of a county name without its kind and spaces: 'LaSalle Parish' and 'La Salle' ->
     'LASALLE'; 'Baltimore city' -> 'BALTIMORE' (see :func:`County` names for the kind)."""
-    return _COUNTY_SUFFIX.sub("", normalize_name(name)).replace(" ", "")
+    return _COUNTY_SUFFIX.sub("", place_key(name)).replace(" ", "")
 
 
 def _display(name: str) -> str:
@@ -164,7 +164,7 @@ def _addfips_counties() -> tuple[dict[str, str], dict[tuple[str, str], list[str]
                 continue
             fips = row["statefp"] + row["countyfp"]
             names.setdefault(fips, row["name"])
-            for key in {normalize_name(row["name"]).replace(" ", ""), county_key(row["name"])}:
+            for key in {place_key(row["name"]).replace(" ", ""), county_key(row["name"])}:
                 if fips not in keys[(key, usps)]:
                     keys[(key, usps)].append(fips)
     for (key, usps), (fips, name) in _COUNTY_OVERRIDES.items():
@@ -193,7 +193,7 @@ class _CountyResolver:
             return found
         variants = [county, re.sub(r"^(.*?) of (.*)$", r"\2 \1", county)]
         for variant in variants:
-            full = normalize_name(variant)
+            full = place_key(variant)
             override = _COUNTY_OVERRIDES.get((full.replace("-", " "), state))
             if override:
                 return override[0]
@@ -214,7 +214,7 @@ class _CountyResolver:
             matches = self._keys.get((county_key(city), state), [])
             if len(matches) == 1:
                 return matches[0]
-        return _TERRITORY_COUNTIES.get((normalize_name(city), state))
+        return _TERRITORY_COUNTIES.get((place_key(city), state))
 
 
 def _point(record: dict[str, Any]) -> tuple[float | None, float | None]:
@@ -249,7 +249,7 @@ def build_raw() -> dict[str, Any]:
 
     by_city: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        by_city[(normalize_name(row["city"]), row["state"])].append(row)
+        by_city[(place_key(row["city"]), row["state"])].append(row)
     cities = []
     for number, (key, members) in enumerate(by_city.items()):
         cities.append(_city_entry(key, members)[:6])
@@ -261,7 +261,7 @@ def build_raw() -> dict[str, Any]:
     by_alias: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         for alias in row["aliases"]:
-            key = (normalize_name(alias), row["state"])
+            key = (place_key(alias), row["state"])
             if key not in by_city:
                 by_alias[key].append({**row, "city": alias})
     aliases = [_city_entry(key, members) for key, members in by_alias.items()]
@@ -275,7 +275,7 @@ def build_raw() -> dict[str, Any]:
         lat, lon = _mean_point([(r["lat"], r["lon"]) for r in members if r["lat"] is not None])
         name = resolver.names.get(fips) or Counter(
             r["county_name"] for r in members if r["county_name"]).most_common(1)[0][0]
-        keys = sorted({normalize_name(name).replace(" ", ""), county_key(name)})
+        keys = sorted({place_key(name).replace(" ", ""), county_key(name)})
         counties.append([fips, name, members[0]["state"], lat, lon, len(members), keys])
 
     by_state: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -478,7 +478,7 @@ class GeoIndex:
 
     def city(self, name: str, state: str) -> City | None:
         """The city of that (normalised) name in the state, or an alias of ZIPs there."""
-        key = (normalize_name(name), state)
+        key = (place_key(name), state)
         number = self._city_number.get(key)
         if number is not None:
             return self._city(number)
@@ -500,7 +500,7 @@ class GeoIndex:
 
         A bare name shared by a county and an independent city ('Baltimore', 'Richmond')
         gives the county; 'Baltimore city' gives the city."""
-        full = normalize_name(name).replace(" ", "")
+        full = place_key(name).replace(" ", "")
         matches = self.county_keys.get((full, state))
         if not matches:
             matches = self.county_keys.get((county_key(name), state), [])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from geography.index import City, GeoIndex, get_index, normalize_name
+from geography.index import City, GeoIndex, get_index, place_key
 from geography.states import country_code, state_fips, state_name, state_names, usps_code
 
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
@@ -225,7 +225,7 @@ def _named_place(index: GeoIndex, head: str, state: str, text: str) -> Place:
 def _bare_place(index: GeoIndex, text: str) -> Place:
     """A name with no state: one city (or county) of that name anywhere, or an error."""
     places = [] if _COUNTY_WORDS.search(text) else [
-        _city_place(index, c) for c in index.cities_by_name.get(normalize_name(text), [])]
+        _city_place(index, c) for c in index.cities_by_name.get(place_key(text), [])]
     if not places:
         counties = {index.county(text, s) for s in index.states}
         places = [_county_place(index, f) for f in sorted(c for c in counties if c)]

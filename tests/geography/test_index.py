@@ -9,7 +9,7 @@ import pytest
 
 from geography import haversine_km, haversine_km_array, nearest_zip_point
 from geography import index as geo_index
-from geography.index import GeoIndex, normalize_name
+from geography.index import GeoIndex, place_key
 
 
 def test_haversine() -> None:
@@ -41,11 +41,11 @@ def test_nearest_matches_brute_force(index: GeoIndex) -> None:
 
 
 def test_normalize_name() -> None:
-    assert normalize_name("St. Louis") == normalize_name("Saint Louis") == "ST LOUIS"
-    assert normalize_name("Ft. Lauderdale") == "FORT LAUDERDALE"
-    assert normalize_name("Hagåtña") == "HAGATNA"
-    assert normalize_name("Coeur d'Alene") == "COEUR DALENE"
-    assert normalize_name("Winston-Salem") == "WINSTON SALEM"
+    assert place_key("St. Louis") == place_key("Saint Louis") == "ST LOUIS"
+    assert place_key("Ft. Lauderdale") == "FORT LAUDERDALE"
+    assert place_key("Hagåtña") == "HAGATNA"
+    assert place_key("Coeur d'Alene") == "COEUR DALENE"
+    assert place_key("Winston-Salem") == "WINSTON SALEM"
 
 
 def test_county_fips_from_zipcodes_names(index: GeoIndex) -> None:
