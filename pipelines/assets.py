@@ -25,7 +25,6 @@ from pipelines.fetching import fetch_all
 from pipelines.identity import CrosswalkError, read_memory
 from pipelines.lock import RefreshLock
 from pipelines.release import (
-    CORE_TABLES,
     PublishOutcome,
     Release,
     attach_changes,
@@ -38,7 +37,7 @@ from pipelines.release import (
 )
 from pipelines.releases import current_release
 from pipelines.settings import PipelineSettings
-from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES
+from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES, LINKED
 from schemas.table import Table, pandera_schema
 from sources.base import Source
 from sources.errors import SnapshotError
@@ -272,12 +271,7 @@ MANIFEST = "release_manifest"
 
 def published_tables(sources: tuple[Source, ...]) -> dict[str, str]:
     """Name -> description of every table a release publishes, besides ``changes``."""
-    from schemas.published import EVENTS, SOURCE_RECORDS, SOURCE_STATUS
-    from schemas.rejected import REJECTED_RECORDS
-
-    core = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, REJECTED_RECORDS, ID_HISTORY)
-    assert tuple(t.name for t in core) == CORE_TABLES
-    tables = {t.name: t.description for t in core}
+    tables = {t.name: t.description for t in LINKED}
     for source in sources:
         for table in (source.table, *(side.table for side in source.side_tables)):
             tables[table.name] = table.description

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.spreadsheet import write_csv
 from schemas.published import CHANGES, INTERMEDIARIES
 
 ID = "intermediary_id"
@@ -22,9 +23,8 @@ ORDER = {"added": 0, "split": 1, "removed": 2, "merged": 3, "changed": 4}
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """A frame as its CSV reads back: every value text, '' for missing."""
-    from pipelines.release import write_csv  # the one CSV writer of a release
-
+    """A frame as its CSV reads back (the release's own CSV writer): every value text, ''
+    for missing."""
     buffer = io.StringIO()
     write_csv(frame, INTERMEDIARIES.columns, buffer)
     buffer.seek(0)

@@ -8,7 +8,6 @@ shows up in ``dagster dev``, and a sample or replay run in ``$DAGSTER_HOME/sampl
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -47,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     for note in PipelineSettings.unknown_variables():
         print(f"intermediaries-refresh: warning: {note}", file=sys.stderr)
 
+    from pipelines.assets import MODE_TAG
     from pipelines.definitions import build_defs
     from pipelines.lock import RefreshLocked, lock_path, refresh_lock
     from sources.registry import SOURCES
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
-                tags={"intermediaries/mode": mode},  # sample and replay runs apart in the UI
+                tags={MODE_TAG: mode},  # sample and replay runs apart in the UI
                 run_config={"loggers": {"console": {"config": {
                     "log_level": "DEBUG" if args.verbose else "INFO"}}}},
             )
@@ -157,15 +157,11 @@ def report(result, source_names: list[str]) -> int:  # noqa: ANN001
         print("  not written (the previous release is untouched)")
     elif outcome.published:
         print(f"  published {outcome.version}: {outcome.path}")
-        since = json.loads(Path(outcome.path, "datapackage.json").read_text(
-            encoding="utf-8")).get("changes_since")
-        changes = _output(result, "changes")
+        counts = outcome.change_summary or {}
+        since = counts.get("since")
         if since is None:
             print("  changes: none listed (the first release: nothing to compare with)")
-        elif changes is not None:
-            from pipelines.changes import summarise
-
-            counts = summarise(changes, since)
+        else:
             print(f"  changes since {since}: " + ", ".join(
                 f"{counts[kind]} {kind}" for kind in ("added", "removed", "changed", "merged",
                                                       "split")) + " (see changes.csv)")

@@ -42,6 +42,7 @@ from schemas.published import (
     EVENTS,
     ID_HISTORY,
     INTERMEDIARIES,
+    LINKED,
     SOURCE_RECORDS,
     SOURCE_STATUS,
 )
@@ -54,9 +55,6 @@ DUCKDB_FILE = "intermediaries.duckdb"
 PACKAGE_FILE = "datapackage.json"
 PAGE_FILE = "index.html"
 PARQUET_FOLDER = "parquet"
-# the linked tables, first in the package; each source's own tables follow
-CORE_TABLES = ("intermediaries", "source_records", "source_status", "events",
-               "rejected_records", "id_history")
 PACKAGE_NAME = "civic-data-intermediaries"
 DATA_LICENSE = {
     "name": "ODC-BY-1.0",
@@ -102,6 +100,7 @@ class PublishOutcome:
     validated: bool = False  # validated in this run before it was made current
     version: str | None = None
     pruned: tuple[str, ...] = ()  # old releases removed (INTERMEDIARIES_KEEP_RELEASES)
+    change_summary: Mapping[str, object] | None = None  # of the release written
 
 
 def inputs_fingerprint(parts: list[tuple[str, str, str | None]]) -> str:
@@ -149,8 +148,7 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
         REJECTED_RECORDS.name: rejected_frame([j for r in results for j in r.rejected]),
         ID_HISTORY.name: merged.id_history,
     }
-    schemas = [INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, REJECTED_RECORDS,
-               ID_HISTORY]
+    schemas = list(LINKED)
     for result in results:
         source = by_name[result.source]
         table = published(source.table, include_personal,
@@ -188,12 +186,13 @@ def with_changes(release: Release, previous: Path | None, since: str | None) -> 
 
 def attach_changes(release: Release, frame: pd.DataFrame, since: str | None) -> Release:
     """``changes`` placed after the linked tables, with its counts."""
+    linked = {t.name for t in LINKED}
     schemas = tuple(t for t in release.schemas if t.name != CHANGES.name)
-    core = [t for t in schemas if t.name in CORE_TABLES]
+    core = [t for t in schemas if t.name in linked]
     return replace(
         release,
         tables={**release.tables, CHANGES.name: frame},
-        schemas=(*core, CHANGES, *(t for t in schemas if t.name not in CORE_TABLES)),
+        schemas=(*core, CHANGES, *(t for t in schemas if t.name not in linked)),
         change_summary=summarise(frame, since),
     )
 
@@ -298,14 +297,20 @@ def package_descriptor(release: Release, created: str, version: str) -> dict:
     }
 
 
-def package_state(path: Path) -> tuple[str | None, str | None]:
-    """(inputs fingerprint, mode) of the published package, (None, None) when there is none.
-    Packages from before ``mode`` was recorded are 'replay' when marked sample."""
+def read_descriptor(path: Path) -> dict:
+    """A published ``datapackage.json``; empty when there is none or it cannot be read."""
     try:
         descriptor = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None, None
-    if not isinstance(descriptor, dict):
+        return {}
+    return descriptor if isinstance(descriptor, dict) else {}
+
+
+def package_state(descriptor: Mapping) -> tuple[str | None, str | None]:
+    """(inputs fingerprint, mode) of a published package (``read_descriptor``), (None, None)
+    when there is none. Packages from before ``mode`` was recorded are 'replay' when marked
+    sample."""
+    if not descriptor:
         return None, None
     mode = descriptor.get("mode") or ("replay" if descriptor.get("sample") else "live")
     return descriptor.get("inputs_fingerprint"), mode
@@ -367,13 +372,15 @@ def publish(release: Release, outputs: Path, created: str, keep: int = 5) -> Pub
     """Write the release into ``outputs/releases/<version>/`` and make it current, unless
     it must not replace the current one (``why_not_publish``); keep the newest ``keep``."""
     current = current_release(outputs)
-    fingerprint, mode = package_state(current / PACKAGE_FILE) if current else (None, None)
+    descriptor = read_descriptor(current / PACKAGE_FILE) if current else {}
+    fingerprint, mode = package_state(descriptor)
     reason = why_not_publish(release, fingerprint, mode, current is not None)
     if reason:
         return PublishOutcome(False, str(current or outputs), reason)
     version = version_for(created, set(release_versions(outputs)))
     if release.change_summary is None:
-        release = with_changes(release, current, previous_version(current))
+        since = descriptor.get("version")
+        release = with_changes(release, current, str(since) if since else None)
     staging = start_staging(outputs, version)
     try:
         write_release_files(release, staging, created, version)
@@ -382,18 +389,13 @@ def publish(release: Release, outputs: Path, created: str, keep: int = 5) -> Pub
         shutil.rmtree(staging, ignore_errors=True)  # gone already once finished
     pruned = prune_releases(outputs, keep)
     return PublishOutcome(True, str(folder), "written", validated=True, version=version,
-                          pruned=tuple(pruned))
+                          pruned=tuple(pruned), change_summary=release.change_summary)
 
 
 def previous_version(folder: Path | None) -> str | None:
     """The version a release folder's package names (a legacy release: its created day)."""
-    if folder is None:
-        return None
-    try:
-        descriptor = json.loads((folder / PACKAGE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return str(descriptor.get("version")) if isinstance(descriptor, dict) else None
+    since = read_descriptor(folder / PACKAGE_FILE).get("version") if folder else None
+    return str(since) if since else None
 
 
 def utc_timestamp() -> str:

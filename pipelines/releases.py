@@ -60,11 +60,6 @@ def current_release(outputs: Path) -> Path | None:
     return None
 
 
-def current_version(outputs: Path) -> str | None:
-    current = outputs / CURRENT
-    return current.resolve().name if current.is_dir() else None
-
-
 def start_staging(outputs: Path, version: str) -> Path:
     """A fresh hidden folder to write the release in; clears what a killed publish left
     (the refresh lock makes this the only writer)."""
@@ -115,9 +110,9 @@ def prune_releases(outputs: Path, keep: int) -> list[str]:
     """Remove all but the newest ``keep`` releases (0 keeps all); never the current one."""
     if keep <= 0:
         return []
-    current = current_version(outputs)
-    versions = release_versions(outputs)
-    removed = [v for v in versions[:-keep] if v != current]
+    current = outputs / CURRENT
+    in_use = current.resolve().name if current.is_dir() else None
+    removed = [v for v in release_versions(outputs)[:-keep] if v != in_use]
     for version in removed:
         shutil.rmtree(outputs / RELEASES / version, ignore_errors=True)
     return removed

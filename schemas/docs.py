@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from schemas.published import PUBLISHED
-from schemas.rejected import REJECTED_RECORDS
+from schemas.published import CHANGES, LINKED
 from schemas.table import Table, published
 
 README = Path(__file__).resolve().parents[1] / "outputs" / "README.md"
@@ -64,9 +63,7 @@ def release_tables() -> list[Table]:
     """Every table a release publishes, in package order."""
     from sources.registry import SOURCES
 
-    core = [t for t in PUBLISHED if t.name != "changes"]
-    tables = [*core[:4], REJECTED_RECORDS, *core[4:], *(t for t in PUBLISHED
-                                                      if t.name == "changes")]
+    tables = [*LINKED, CHANGES]
     for source in SOURCES:
         tables.append(published(source.table))
         tables.extend(published(side.table) for side in source.side_tables)

@@ -2,6 +2,7 @@
 organizations form ``intermediaries``; ``source_status`` says how each source fared."""
 
 from schemas.catalogue import Field, define
+from schemas.rejected import REJECTED_RECORDS
 from schemas.table import Table
 
 LOCATION = ("city", "state", "country", "region", "latitude", "longitude")
@@ -104,3 +105,6 @@ CHANGES = Table(
 )
 
 PUBLISHED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, ID_HISTORY, CHANGES)
+# the linked tables, in package order: first in every release, then changes, then each
+# source's own tables
+LINKED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, REJECTED_RECORDS, ID_HISTORY)
