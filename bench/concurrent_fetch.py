@@ -1,5 +1,5 @@
 """Time a live refresh of four sources on four slow hosts: fetched one after another (the sum)
-against ``pipelines.fetching.fetch_all`` (one thread per host: bounded by the slowest host).
+against ``pipelines.fetch.concurrent.fetch_all`` (one thread per host: bounded by the slowest host).
 
 Each source's recorded pages are served by its own local server on its own loopback address
 (127.0.0.1 to 127.0.0.4; Linux routes all of 127/8 to the loopback interface), each adding a
@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.collect import fetch_source  # noqa: E402
-from pipelines.fetching import fetch_all  # noqa: E402
+from pipelines.fetch.concurrent import fetch_all  # noqa: E402
+from pipelines.fetch.records import fetch_source  # noqa: E402
 from sources.http import HttpSettings  # noqa: E402
 from sources.registry import source_named  # noqa: E402
 from tests.faults.harness import entry_url, environment, recorded_answers  # noqa: E402

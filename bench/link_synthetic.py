@@ -294,7 +294,7 @@ def peak_mib() -> int:
 
 def run_one(path: Path) -> dict:
     """Link the listings in ``path`` (this process does nothing else) and measure."""
-    from pipelines.linking import link
+    from pipelines.link.match import link
 
     listings = pd.read_parquet(path, dtype_backend="pyarrow")  # compact: how a big input comes
     start = time.perf_counter()

@@ -23,7 +23,7 @@ import duckdb
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.near_sql import fetch_candidates, install_macros  # noqa: E402
+from pipelines.answer.sql import fetch_candidates, install_macros  # noqa: E402
 
 KINDS = [  # (kind, share): roughly the live mix, governments dominating
     ("local_government", 0.55), ("community_foundation", 0.15), ("state_data_center", 0.12),
@@ -107,7 +107,7 @@ def main() -> int:
             median = statistics.median(times) * 1000
             print(f"{label:42} warm median {median:6.1f} ms, max {max(times) * 1000:6.1f} ms")
             ok &= median <= 50
-        command = [sys.executable, "-m", "pipelines.commands", "near", "45402", "--release",
+        command = [sys.executable, "-m", "pipelines.cli.app", "near", "45402", "--release",
                    str(path)]
         walls, cpus = [], []
         for _ in range(args.runs):

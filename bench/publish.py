@@ -3,8 +3,9 @@
 The release is the bundled fixture snapshots replayed and linked (real shapes), with
 ``intermediaries`` and ``source_records`` scaled to --organizations rows by repeating the real
 rows under new ids (synthetic volume; the live directory is about 12,000 organizations, most
-of them local governments). Prints the wall time of each step of ``pipelines.release.publish``
-and of the whole, as the median of --repeat publishes, plus the size of what was written.
+of them local governments). Prints the wall time of each step of
+``pipelines.publish.release.publish`` and of the whole, as the median of --repeat
+publishes, plus the size of what was written.
 
     .venv/bin/python bench/publish.py [--organizations 15000] [--repeat 3]
 """
@@ -26,9 +27,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import pipelines.release as release_module  # noqa: E402
-from pipelines.collect import parse_source, replay_source  # noqa: E402
-from pipelines.release import Release, build_release, publish  # noqa: E402
+import pipelines.publish.release as release_module  # noqa: E402
+from pipelines.fetch.records import parse_source, replay_source  # noqa: E402
+from pipelines.publish.release import Release, build_release, publish  # noqa: E402
 from sources.registry import SOURCES  # noqa: E402
 from tests.support import FIXTURES  # noqa: E402
 

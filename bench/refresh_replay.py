@@ -81,7 +81,7 @@ def main() -> None:
         for i in range(args.repeat):
             out = Path(tmp) / f"out{i}"
             refresh.append(run(
-                "from pipelines.cli import main\n"
+                "from pipelines.cli.refresh import main\n"
                 f"code = main(['--replay', {str(replay)!r}, '--output-dir', {str(out)!r}, "
                 f"'--snapshot-dir', {str(Path(tmp) / f'snap{i}')!r}])\n"
                 "assert code == 0, code",

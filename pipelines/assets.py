@@ -1,4 +1,4 @@
-"""Dagster assets: thin wrappers that call into ``pipelines.collect/merge/release``.
+"""Dagster assets: thin wrappers that call into ``pipelines.fetch.records/merge/release``.
 
 Per source: ``<source>_snapshot`` (fetch or replay) and ``<source>_records`` (parse + validate),
 built from the registry. Then one asset per published table (``intermediaries``,
@@ -13,18 +13,19 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from pipelines.changes import field_counts
-from pipelines.collect import (
+from pipelines.fetch.concurrent import fetch_all
+from pipelines.fetch.records import (
     FetchOutcome,
     SourceRecords,
     fetch_source,
     parse_source,
     replay_source,
 )
-from pipelines.fetching import fetch_all
-from pipelines.identity import CrosswalkError, read_memory
+from pipelines.link.ids import CrosswalkError, read_memory
 from pipelines.lock import RefreshLock
-from pipelines.release import (
+from pipelines.publish.changes import field_counts
+from pipelines.publish.folders import current_release
+from pipelines.publish.release import (
     PublishOutcome,
     Release,
     attach_changes,
@@ -35,7 +36,6 @@ from pipelines.release import (
     validate_package,
     with_changes,
 )
-from pipelines.releases import current_release
 from pipelines.settings import PipelineSettings
 from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES, LINKED
 from schemas.table import Table, pandera_schema

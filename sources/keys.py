@@ -1,7 +1,7 @@
 """Stable source keys: the part of a listing that stays the same when its name changes.
 
 Each source's ``to_listings`` sets ``source_key`` from these helpers, and the id crosswalk
-(``pipelines/identity.py``) hangs each organization's id on ``source`` + ``source_key``:
+(``pipelines/link/ids.py``) hangs each organization's id on ``source`` + ``source_key``:
 
 - cfa: its website (``url_key``), else its events_url, else its name's slug; a website that
   two records share gets the name's slug after it (``code4.ro#code-for-romania-iasi-chapter``);

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.page import CANVAS_ABOVE, render_index
+from pipelines.publish.page import CANVAS_ABOVE, render_index
 from tests import example_release as example
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -173,8 +173,8 @@ def test_the_page_a_publish_writes_opens_with_every_organization(browser, tmp_pa
     published), opened from outputs/current/ as a user would."""
     import pandas as pd
 
-    from pipelines.collect import parse_source, replay_source
-    from pipelines.release import build_release, publish
+    from pipelines.fetch.records import parse_source, replay_source
+    from pipelines.publish.release import build_release, publish
     from sources.registry import SOURCES
     from tests.support import FIXTURES
 

@@ -8,7 +8,7 @@ published), then reruns it with one ``Fault`` injected into every site at once a
 source, what became of it: a named error with the last good records carried forward, a check
 that stopped the publish, a successful retry... and whether the published files changed.
 
-The refresh is the pipeline's own code: ``pipelines.fetching.fetch_all`` (``fetch_source``
+The refresh is the pipeline's own code: ``pipelines.fetch.concurrent.fetch_all`` (``fetch_source``
 per source, one thread per host, in waves for sources that need another's records), then
 ``parse_source``, then, unless a blocking check failed (as the Dagster checks would stop it),
 ``build_release`` and ``publish``. Used by ``tests/faults`` and
@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipelines.collect import FetchOutcome, SourceRecords, parse_source
-from pipelines.fetching import fetch_all, waves
-from pipelines.release import build_release, publish
+from pipelines.fetch.concurrent import fetch_all, waves
+from pipelines.fetch.records import FetchOutcome, SourceRecords, parse_source
+from pipelines.publish.release import build_release, publish
 from sources.base import Source
 from sources.errors import SnapshotError, SourceError
 from sources.http import HttpSettings

@@ -342,7 +342,7 @@ def test_two_live_releases_give_the_exact_changes_by_id(tmp_path):
     assert "changes" in [r["name"] for r in package["resources"]]
     from typer.testing import CliRunner
 
-    from pipelines.commands import app
+    from pipelines.cli.app import app
 
     status = CliRunner().invoke(app, ["status", "--release", str(out)], env={"COLUMNS": "120"})
     assert f"Changes since {first.name}: 1 added, 1 removed, 1 changed" in status.output

@@ -306,8 +306,8 @@ def test_a_replayed_release_publishes_no_security_email(tmp_path):
     """Every source's fixture snapshot replayed, linked and written as the data package (the
     plain functions the Dagster assets call): no published value of the .gov listings holds an
     '@', and no security contact email appears in any published file."""
-    from pipelines.collect import parse_source, replay_source
-    from pipelines.release import build_release, publish
+    from pipelines.fetch.records import parse_source, replay_source
+    from pipelines.publish.release import build_release, publish
     from sources.registry import SOURCES
 
     results = [parse_source(source, replay_source(source, source.default_url,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.merge import merge
+from pipelines.link.merge import merge
 from sources import irs_bmf
 from sources.base import Recorder
 from sources.errors import FetchError, ParseError, SnapshotError

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from pipelines.collect import count_problem
-from pipelines.merge import LISTING_COLUMNS
+from pipelines.fetch.records import count_problem
+from pipelines.link.merge import LISTING_COLUMNS
 from sources import nnip
 from sources.base import Recorder
 from sources.errors import FetchError, ParseError

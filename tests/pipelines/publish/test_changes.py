@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from pipelines.changes import diff_releases, summarise
+from pipelines.publish.changes import diff_releases, summarise
 
 A, B, C, D, E, F = (f"im-{n:012x}" for n in range(1, 7))
 

@@ -28,8 +28,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from geography import get_index
-from pipelines.near import DEFAULT_WITHIN_KM, KIND_LABELS
-from pipelines.near_sql import UNPLACED
+from pipelines.answer.sections import DEFAULT_WITHIN_KM, KIND_LABELS
+from pipelines.answer.sql import UNPLACED
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Kinds in the users' guide's order, each with a colour (Tableau 10) for the map.

@@ -12,14 +12,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.release import PackageInvalid, Release, publish
-from pipelines.releases import current_release, release_versions
-from pipelines.spreadsheet import spreadsheet_safe
+from pipelines.publish.csv_writer import spreadsheet_safe
+from pipelines.publish.folders import current_release, release_versions
+from pipelines.publish.release import PackageInvalid, Release, publish
 from schemas.published import PUBLISHED
 from schemas.table import empty_frame
 
 CREATED = "2026-11-25T06:00:00Z"
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 def release(fingerprint="f1", name="Code for Example", **changes) -> Release:
@@ -103,7 +103,7 @@ KILL_HALFWAY = """
 import os, signal, sys
 import pandas as pd
 sys.path.insert(0, {tests!r})
-import pipelines.release as r
+import pipelines.publish.release as r
 from test_release import release
 
 def killed(*args, **kwargs):  # the CSVs, package and DuckDB file are written by now

@@ -4,7 +4,7 @@ by source precedence, maintainers' overrides applied with their reasons."""
 import pandas as pd
 import pytest
 
-from pipelines.merge import (
+from pipelines.link.merge import (
     LISTING_COLUMNS,
     OVERRIDES_FILE,
     intermediary_id,

@@ -11,7 +11,7 @@ first_seen, last_seen, status``. ``status`` is ``active`` (listed in the latest 
 ``retired`` (not listed any more: the key keeps its id, so if it is listed again it gets it
 back) or ``moved`` (the key once had this id and now has another, after a merge or a split;
 kept so every id ever minted stays known). It is read when a release is built and written
-only when that release is published (``pipelines.release.publish``).
+only when that release is published (``pipelines.publish.release.publish``).
 
 Resolution, for the clusters the linker made (``assign_ids``):
 
@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.linking import normalise_names
-from pipelines.spreadsheet import restore, write_csv
+from pipelines.link.match import normalise_names
+from pipelines.publish.csv_writer import restore, write_csv
 from schemas.published import ID_HISTORY
 from schemas.table import empty_frame
 from sources.keys import url_key

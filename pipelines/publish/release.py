@@ -2,7 +2,7 @@
 package, Parquet copies, a DuckDB file, the change log and a page to look at.
 
 Each release is written complete into its own folder and only then made current
-(``pipelines.releases``), so a failed or killed run never leaves a half-written or invalid
+(``pipelines.publish.folders``), so a failed or killed run never leaves a half-written or invalid
 publication behind. A release records the fingerprint of its inputs; a run whose inputs are
 unchanged publishes nothing new.
 """
@@ -21,13 +21,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.activity import attach_activity
-from pipelines.changes import as_text, diff_releases, read_previous, summarise
-from pipelines.collect import SourceRecords
-from pipelines.identity import CROSSWALK_FILE, IdMemory, write_crosswalk
-from pipelines.merge import link_events, merge_listings, source_status
-from pipelines.near_sql import install_macros
-from pipelines.releases import (
+from pipelines.answer.sql import install_macros
+from pipelines.fetch.records import SourceRecords
+from pipelines.link.activity import attach_activity
+from pipelines.link.ids import CROSSWALK_FILE, IdMemory, write_crosswalk
+from pipelines.link.merge import link_events, merge_listings, source_status
+from pipelines.publish.changes import as_text, diff_releases, read_previous, summarise
+from pipelines.publish.csv_writer import write_csv
+from pipelines.publish.folders import (
     current_release,
     finish,
     prune_releases,
@@ -35,7 +36,6 @@ from pipelines.releases import (
     start_staging,
     version_for,
 )
-from pipelines.spreadsheet import write_csv
 from schemas.docs import first_sentence
 from schemas.published import (
     CHANGES,
@@ -81,11 +81,11 @@ class Release:
     any_fresh: bool
     sources: list[dict]  # Frictionless "sources" entries
     mode: str = "live"  # "replay" when built from a replay folder (the sample included)
-    # the id crosswalk to keep beside the package (pipelines.identity); written by
+    # the id crosswalk to keep beside the package (pipelines.link.ids); written by
     # publish() only when this release is published, so ids stay those of what was published
     crosswalk: pd.DataFrame | None = None
     warnings: tuple[str, ...] = ()  # for a maintainer: overrides that matched no listing, ...
-    # counts of ``changes`` (pipelines.changes.summarise), once compared with the last release
+    # counts of ``changes`` (publish.changes.summarise), once compared with the last release
     change_summary: Mapping[str, object] | None = None
 
     def table(self, name: str) -> pd.DataFrame:
@@ -356,7 +356,7 @@ def write_release_files(release: Release, folder: Path, created: str, version: s
 
 
 def write_page(release: Release, path: Path, created: str, version: str) -> None:
-    from pipelines.page import render_index
+    from pipelines.publish.page import render_index
 
     files = [(PACKAGE_FILE, "the Frictionless data package: a schema for every CSV"),
              *((f"{t.name}.csv", first_sentence(t.description)) for t in release.schemas),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import cli
+from pipelines.cli import refresh as cli
 from sources.registry import SOURCES
 from tests.support import FIXTURES, Reply, serve
 

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-SAMPLE_SNAPSHOTS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "snapshots"
+SAMPLE_SNAPSHOTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "snapshots"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

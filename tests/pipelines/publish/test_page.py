@@ -6,7 +6,7 @@ import json
 import pandas as pd
 from bs4 import BeautifulSoup
 
-from pipelines.page import PAGE_COLUMNS, render_index, script_json, zip_centroids
+from pipelines.publish.page import PAGE_COLUMNS, render_index, script_json, zip_centroids
 from tests import example_release as example
 
 

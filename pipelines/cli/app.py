@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-DUCKDB_FILE = "intermediaries.duckdb"  # as pipelines.release (not imported: it pulls pandas)
+DUCKDB_FILE = "intermediaries.duckdb"  # as publish.release (not imported: it pulls pandas)
 PACKAGE_FILE = "datapackage.json"
 EXIT_USAGE = 2
 
@@ -105,7 +105,7 @@ def release_info(con: Any, path: Path) -> dict[str, Any]:
 
 
 def _origin(place: Any) -> Any:
-    from pipelines.near import Origin
+    from pipelines.answer.sections import Origin
 
     city = place.city
     if city is None and place.precision == "source":  # a point: the city of its nearest ZIP
@@ -153,7 +153,7 @@ def near(
         "current release, outputs/current/ or outputs/).")] = None,
 ) -> None:
     """Who can I call about data here? The answer in the users' guide's order."""
-    from pipelines.near import UnknownKind, section_keys
+    from pipelines.answer.sections import UnknownKind, section_keys
 
     try:
         section_keys(kind)
@@ -176,8 +176,8 @@ def near(
 def compute_answer(origin: Any, path: Path, within: float, limit: int,
                    kinds: list[str] | None) -> Any:
     """Read the candidates from the release and build the answer."""
-    from pipelines.near import answer
-    from pipelines.near_sql import ReleaseUnreadable, fetch_candidates
+    from pipelines.answer.sections import answer
+    from pipelines.answer.sql import ReleaseUnreadable, fetch_candidates
 
     con = _connect(path)
     try:
@@ -254,7 +254,7 @@ def render_answer(result: Any, console: Any) -> None:
 
 
 def _run_refresh(argv: list[str]) -> None:
-    from pipelines.cli import main
+    from pipelines.cli.refresh import main
 
     raise typer.Exit(main(argv))
 

@@ -5,15 +5,15 @@ merges and splits are recorded in id_history."""
 import pandas as pd
 import pytest
 
-import pipelines.identity as identity
-from pipelines.identity import (
+import pipelines.link.ids as identity
+from pipelines.link.ids import (
     CROSSWALK_FILE,
     CrosswalkError,
     IdMemory,
     read_memory,
     write_crosswalk,
 )
-from pipelines.merge import LISTING_COLUMNS, merge_listings
+from pipelines.link.merge import LISTING_COLUMNS, merge_listings
 from schemas.published import ID_HISTORY
 from schemas.table import pandera_schema
 
@@ -185,12 +185,12 @@ def test_a_damaged_crosswalk_stops_the_build_instead_of_minting_new_ids(tmp_path
 def test_the_crosswalk_is_written_with_the_published_release_and_only_then(tmp_path):
     from pathlib import Path
 
-    from pipelines.collect import SourceRecords
-    from pipelines.release import build_release, publish
+    from pipelines.fetch.records import SourceRecords
+    from pipelines.publish.release import build_release, publish
     from sources import cfa
     from sources.snapshot import latest_snapshot
 
-    snapshots = Path(__file__).parents[1] / "fixtures" / "snapshots"
+    snapshots = Path(__file__).parents[2] / "fixtures" / "snapshots"
     records = cfa.parse(latest_snapshot(snapshots, "cfa")).records
 
     def run(fingerprint, day):

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.near import Origin, answer, section_keys
-from pipelines.near_sql import ANSWER_COLUMNS, fetch_candidates, install_macros
+from pipelines.answer.sections import Origin, answer, section_keys
+from pipelines.answer.sql import ANSWER_COLUMNS, fetch_candidates, install_macros
 
 DAYTON = Origin("45402 (Dayton, OH)", 39.7563, -84.1895, "zip", "OH", "39113",
                 "Montgomery County", "Dayton")
@@ -104,7 +104,7 @@ TYPES = {"latitude": "DOUBLE", "longitude": "DOUBLE"}
 def write_release(folder: Path, orgs: list[dict] = ORGS,
                   columns: tuple[str, ...] = ANSWER_COLUMNS, sample: bool = True) -> Path:
     """A small release: the intermediaries table (``columns`` only), source_status,
-    release_info and the macros, as ``pipelines.release.write_duckdb`` stores them."""
+    release_info and the macros, as ``pipelines.publish.release.write_duckdb`` stores them."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "intermediaries.duckdb"
     with duckdb.connect(str(path)) as con:

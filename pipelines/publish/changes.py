@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.spreadsheet import write_csv
+from pipelines.publish.csv_writer import write_csv
 from schemas.published import CHANGES, INTERMEDIARIES
 
 ID = "intermediary_id"

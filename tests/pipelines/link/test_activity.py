@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from pipelines.activity import NO_SIGNAL, judge
+from pipelines.link.activity import NO_SIGNAL, judge
 
 AS_OF = "2026-11-01"
 

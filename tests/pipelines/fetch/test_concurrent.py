@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from pipelines.definitions import build_defs
-from pipelines.fetching import by_host, fetch_all, waves
+from pipelines.fetch.concurrent import by_host, fetch_all, waves
 from pipelines.settings import PipelineSettings
 from sources.registry import SOURCES, source_named
 from tests.faults.harness import entry_url, recorded_answers

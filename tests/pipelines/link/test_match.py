@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.linking import link, normalise_name, normalise_names
-from pipelines.merge import source_rank
+from pipelines.link.match import link, normalise_name, normalise_names
+from pipelines.link.merge import source_rank
 
 
 def listings(*rows):
@@ -206,13 +206,13 @@ def test_the_recorded_sources_hold_no_duplicate_organization():
     different places (the towns of Dayton in Wisconsin)."""
     from pathlib import Path
 
-    from pipelines.merge import merge_listings
+    from pipelines.link.merge import merge_listings
     from sources.keys import url_key
     from sources.registry import SOURCES
     from sources.rejects import as_parsed
     from sources.snapshot import latest_snapshot
 
-    root = Path(__file__).parents[1] / "fixtures" / "snapshots"
+    root = Path(__file__).parents[2] / "fixtures" / "snapshots"
     listings = [s.to_listings(as_parsed(s.parse(latest_snapshot(root, s.name))).records)
                 for s in SOURCES]
     merged = merge_listings(listings, today="2026-12-01")

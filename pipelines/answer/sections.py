@@ -1,7 +1,7 @@
 """The answer to "who can I call about data here?", in the users' guide's order.
 
 Pure logic: it takes the place asked about and candidate rows (as read by
-``pipelines.near_sql.fetch_candidates``) and decides, per section, who is listed, in which
+``pipelines.answer.sql.fetch_candidates``) and decides, per section, who is listed, in which
 order and why. No database, no network, no Dagster, so it is fast to import and easy to test.
 
 Sections, in the guide's order (each shows at most ``limit`` matches):

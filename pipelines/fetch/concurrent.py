@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from pipelines.collect import FetchOutcome, fetch_source
+from pipelines.fetch.records import FetchOutcome, fetch_source
 from sources.base import Source
 from sources.http import HttpSettings, shared_hosts
 

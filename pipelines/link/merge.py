@@ -1,12 +1,12 @@
 """Merge every source's listings into one row per real-world organization, with stable ids.
 
-Three steps, each in its own module: ``pipelines.linking`` decides which listings describe one
-organization and why (blocking, scoring, cluster rules); ``pipelines.identity`` gives each
+Three steps, each in its own module: ``pipelines.link.match`` decides which listings describe one
+organization and why (blocking, scoring, cluster rules); ``pipelines.link.ids`` gives each
 cluster its id from the id crosswalk (minted once, never reused); this module applies the
 maintainers' overrides (``sources/overrides.csv``), builds ``source_records`` (every listing as
 the source gave it, with its id and link reason) and ``intermediaries`` (one row per
 organization, its values taken from its listings by source precedence, then located by
-``pipelines.location``).
+``pipelines.link.location``).
 
 ``sources/overrides.csv`` has the columns action, source_key_a, source_key_b, field, value,
 reason, one row per correction, keys written ``source:source_key`` (as in source_records):
@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 
 import sources
-from pipelines.collect import SourceRecords
-from pipelines.identity import IdMemory, assign_ids, mint
-from pipelines.linking import PAGE_REASON, SAME_PAGE, Constraints, Edge, link
-from pipelines.location import locate_organizations
+from pipelines.fetch.records import SourceRecords
+from pipelines.link.ids import IdMemory, assign_ids, mint
+from pipelines.link.location import locate_organizations
+from pipelines.link.match import PAGE_REASON, SAME_PAGE, Constraints, Edge, link
 from schemas.catalogue import FIELDS
 from schemas.published import EVENTS, ID_HISTORY, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.table import empty_frame, pandera_schema

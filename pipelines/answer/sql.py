@@ -107,7 +107,7 @@ def candidates_sql(columns: set[str]) -> str:
     nearest placed rows: enough for every distance-ordered section and for the nearest active
     group; plus the rows that match the place itself whatever their distance (State Data
     Center agencies of the state, the city's and county's governments, foundations of the
-    county or city). Python (``pipelines.near``) makes the final choice.
+    county or city). Python (``pipelines.answer.sections``) makes the final choice.
 
     The groups keep only row ids (``min_by(rowid, distance, n)``, a top-n aggregate, not a
     sort), and the university test is a cheap ``contains`` there; the word pattern is applied

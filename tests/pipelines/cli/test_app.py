@@ -15,11 +15,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import cli
-from pipelines.commands import app
-from tests.pipelines.test_near import write_release
+from pipelines.cli import refresh as cli
+from pipelines.cli.app import app
+from tests.pipelines.answer.test_sections import write_release
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 WIDE = {"COLUMNS": "250", "NO_COLOR": "1"}  # one table row per line, no colour codes
 
@@ -136,7 +136,7 @@ def test_the_current_release_is_preferred_to_the_top_level_one(tmp_path):
 
 def test_near_starts_without_dagster(release):
     """Start-up is what a user waits for: no Dagster, no settings."""
-    code = ("import sys; from pipelines.commands import app\n"
+    code = ("import sys; from pipelines.cli.app import app\n"
             "try:\n    app(['near', '45402', '--release', sys.argv[1]])\n"
             "except SystemExit as e:\n    assert not e.code, e.code\n"
             "print('dagster' in sys.modules, 'pipelines.settings' in sys.modules)")
