@@ -26,6 +26,7 @@ run: $(STAMP) | $(DAGSTER_HOME)
 
 test: $(STAMP) browser
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 # The browser test (tests/browser) drives the system Chromium. Nothing to do when it is on
@@ -49,6 +50,7 @@ dev: $(STAMP) | $(DAGSTER_HOME)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python bench/refresh_replay.py

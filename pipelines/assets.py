@@ -37,7 +37,7 @@ from pipelines.publish.release import (
     with_changes,
 )
 from pipelines.settings import PipelineSettings
-from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES, LINKED
+from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES, release_tables
 from schemas.table import Table, pandera_schema
 from sources.base import Source
 from sources.errors import SnapshotError
@@ -271,11 +271,8 @@ MANIFEST = "release_manifest"
 
 def published_tables(sources: tuple[Source, ...]) -> dict[str, str]:
     """Name -> description of every table a release publishes, besides ``changes``."""
-    tables = {t.name: t.description for t in LINKED}
-    for source in sources:
-        for table in (source.table, *(side.table for side in source.side_tables)):
-            tables[table.name] = table.description
-    return tables
+    return {t.name: t.description for t in release_tables(s.tables for s in sources)
+            if t.name != CHANGES.name}
 
 
 def schema_check(table: Table, frame: pd.DataFrame) -> dg.AssetCheckResult:

@@ -1,9 +1,11 @@
 """The tables we publish. Every source's listings flow into ``source_records``; the linked
 organizations form ``intermediaries``; ``source_status`` says how each source fared."""
 
+from collections.abc import Iterable, Sequence
+
 from schemas.catalogue import Field, define
 from schemas.rejected import REJECTED_RECORDS
-from schemas.table import Table
+from schemas.table import Table, published
 
 LOCATION = ("city", "state", "country", "region", "latitude", "longitude")
 
@@ -108,3 +110,17 @@ PUBLISHED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, ID_HISTORY, 
 # the linked tables, in package order: first in every release, then changes, then each
 # source's own tables
 LINKED = (INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS, EVENTS, REJECTED_RECORDS, ID_HISTORY)
+
+
+def release_tables(source_tables: Iterable[tuple[Table, Sequence[Table]]],
+                   include_personal: bool = False) -> tuple[Table, ...]:
+    """Every table a release publishes, in package order: the linked tables, ``changes``, then
+    each source's records (every row pointing at its listing in ``source_records``) followed by
+    its side tables. The one list the Dagster assets, the release and the generated docs use;
+    ``source_tables`` is (records table, side tables) per source, in the registry's order."""
+    record_link = (("record_id", SOURCE_RECORDS.name, "record_id"),)
+    tables = [*LINKED, CHANGES]
+    for records, sides in source_tables:
+        tables.append(published(records, include_personal, foreign_keys=record_link))
+        tables.extend(published(side, include_personal) for side in sides)
+    return tuple(tables)

@@ -22,6 +22,7 @@ from schemas.act import ACT_MEMBERS
 from schemas.table import pandera_schema
 from sources.base import Source, fetch_single, only_page
 from sources.errors import ParseError
+from sources.keys import url_key
 from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short
 from sources.snapshot import Snapshot
 from sources.text import slug
@@ -51,14 +52,6 @@ def website(value: Any) -> str:
     if not _HOST.match(host) or "@" in parts.netloc or re.search(r"\s", text):
         raise RecordProblem("url", f"not a web address: {short(value)}")
     return text
-
-
-def site_key(url: str) -> str:
-    """The website as a stable key: 'https://www.SFCivicTech.org/' -> 'sfcivictech.org'; the path
-    is kept ('meetup.com/code-for-x'), the scheme, 'www.', query and trailing slash are not."""
-    parts = urlsplit(url.lower())
-    host = (parts.hostname or "").removeprefix("www.")
-    return host + parts.path.rstrip("/")
 
 
 def parse_member(member: object) -> dict[str, str]:
@@ -108,7 +101,7 @@ def parse(snapshot: Snapshot) -> Parsed:
 
 def to_listings(records: pd.DataFrame) -> pd.DataFrame:
     """Members as civic tech groups with no location, keyed by their website."""
-    return records.assign(source="act", source_key=records["website"].map(site_key),
+    return records.assign(source="act", source_key=records["website"].map(url_key),
                           kind="civic_tech_group")
 
 

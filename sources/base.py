@@ -116,6 +116,11 @@ class Source:
     license_note: str = ""
 
     @property
+    def tables(self) -> tuple[Table, tuple[Table, ...]]:
+        """The tables this source fills: its records, then its side tables."""
+        return self.table, tuple(side.table for side in self.side_tables)
+
+    @property
     def url_variable(self) -> str:
         return f"INTERMEDIARIES_{self.name.upper()}_URL"
 

@@ -200,7 +200,7 @@ class PoliteClient:
         chain = [url]
         while True:
             hop = chain[-1]
-            hop_headers = sent if _host(hop) == _host(url) else {}
+            hop_headers = sent if host_of(hop) == host_of(url) else {}
             state = self._state(hop)
             with state.lock:
                 self._refuse_if_down(hop, url, expected)
@@ -301,7 +301,7 @@ class PoliteClient:
 
     def _state(self, url: str) -> HostState:
         assert self.hosts is not None  # set in __post_init__
-        return self.hosts.host(_host(url))
+        return self.hosts.host(host_of(url))
 
     def _count_failures(self, state: HostState, error: Exception, retried: bool) -> None:
         """Count the attempts of a failed request that got no answer. A request that could not
@@ -314,7 +314,7 @@ class PoliteClient:
             state.failures += (self._read_retries + 1) if retried else 1
 
     def _refuse_if_down(self, hop: str, url: str, expected: str) -> None:
-        host = _host(hop)
+        host = host_of(hop)
         failures = self._state(hop).failures
         if failures >= self.settings.host_down_after:
             raise FetchError(
@@ -435,8 +435,9 @@ def retry_after_seconds(value: str | None, default: float) -> float:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _host(url: str) -> str:
-    """What one host is: ``host:port`` (two ports on one machine are two servers)."""
+def host_of(url: str) -> str:
+    """What one host is: ``host:port`` (two ports on one machine are two servers); the
+    concurrent fetch groups sources by it, so both agree on what a host is."""
     return urlsplit(url).netloc.lower()
 
 

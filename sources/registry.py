@@ -1,5 +1,7 @@
 """Every source the pipeline knows. Adding a source is one line here."""
 
+from schemas.published import release_tables
+from schemas.table import Table
 from sources import act, cfa, dotgov, eventbrite, irs_bmf, meetup, meetup_search, nnip, sdc
 from sources.base import Source
 
@@ -23,3 +25,8 @@ def source_named(name: str) -> Source:
         if source.name == name:
             return source
     raise KeyError(f"no source named {name!r}; known: {[s.name for s in SOURCES]}")
+
+
+def published_tables(include_personal: bool = False) -> tuple[Table, ...]:
+    """Every table a release of the registered sources publishes, in package order."""
+    return release_tables((source.tables for source in SOURCES), include_personal)

@@ -19,13 +19,12 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pandas as pd
 
 from pipelines.fetch.records import FetchOutcome, fetch_source
 from sources.base import Source
-from sources.http import HttpSettings, shared_hosts
+from sources.http import HttpSettings, host_of, shared_hosts
 
 MAX_THREADS = 8  # hosts fetched at once; the work is waiting on the network, not the CPU
 
@@ -36,11 +35,6 @@ class Fetched:
 
     outcome: FetchOutcome
     seconds: float
-
-
-def host_of(url: str) -> str:
-    """The host a source's fetch starts on, as the HTTP client keys hosts (``host:port``)."""
-    return urlsplit(url).netloc.lower()
 
 
 def by_host(plans: Sequence[tuple[Source, str]]) -> list[list[tuple[Source, str]]]:

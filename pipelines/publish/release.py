@@ -28,6 +28,7 @@ from pipelines.link.ids import CROSSWALK_FILE, IdMemory, write_crosswalk
 from pipelines.link.merge import link_events, merge_listings, source_status
 from pipelines.publish.changes import as_text, diff_releases, read_previous, summarise
 from pipelines.publish.csv_writer import write_csv
+from pipelines.publish.docs import first_sentence
 from pipelines.publish.folders import (
     current_release,
     finish,
@@ -36,7 +37,6 @@ from pipelines.publish.folders import (
     start_staging,
     version_for,
 )
-from schemas.docs import first_sentence
 from schemas.published import (
     CHANGES,
     EVENTS,
@@ -45,9 +45,10 @@ from schemas.published import (
     LINKED,
     SOURCE_RECORDS,
     SOURCE_STATUS,
+    release_tables,
 )
 from schemas.rejected import REJECTED_RECORDS
-from schemas.table import Table, duckdb_ddl, published, table_schema
+from schemas.table import Table, duckdb_ddl, table_schema
 from sources.registry import SOURCES
 from sources.rejects import rejected_frame
 
@@ -148,17 +149,14 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
         REJECTED_RECORDS.name: rejected_frame([j for r in results for j in r.rejected]),
         ID_HISTORY.name: merged.id_history,
     }
-    schemas = list(LINKED)
+    schemas = [t for t in release_tables((by_name[r.source].tables for r in results),
+                                         include_personal) if t.name != CHANGES.name]
+    columns = {t.name: list(t.columns) for t in schemas}  # personal ones withheld unless asked
     for result in results:
         source = by_name[result.source]
-        table = published(source.table, include_personal,
-                          foreign_keys=(("record_id", SOURCE_RECORDS.name, "record_id"),))
-        tables[table.name] = result.records[list(table.columns)]
-        schemas.append(table)
+        tables[source.table.name] = result.records[columns[source.table.name]]
         for side in source.side_tables:
-            side_table = published(side.table, include_personal)
-            tables[side_table.name] = result.side[side_table.name][list(side_table.columns)]
-            schemas.append(side_table)
+            tables[side.table.name] = result.side[side.table.name][columns[side.table.name]]
     return Release(
         tables=tables,
         schemas=tuple(schemas),

@@ -5,6 +5,7 @@ import yaml
 
 from sources import act
 from sources.errors import ParseError
+from sources.keys import url_key
 from tests.support import FIXTURES, make_snapshot
 
 SAMPLE = FIXTURES / "act" / "members-sample.yml"
@@ -45,7 +46,7 @@ def test_listings_are_civic_tech_groups_without_a_location_keyed_by_website(pars
     ("http://opensac.org", "opensac.org"),
 ])
 def test_the_site_key_keeps_the_path(url, key):
-    assert act.site_key(url) == key
+    assert url_key(url) == key
 
 
 def test_a_url_without_a_scheme_gets_https():

@@ -1,7 +1,7 @@
 """``outputs/README.md``, generated from the column catalogue so it cannot drift from the CSVs.
 
-Regenerate after changing a table or a column:  .venv/bin/python -m schemas.docs
-(``tests/schemas/test_docs.py`` fails while the committed file differs from this output).
+Regenerate after changing a table or a column:  .venv/bin/python -m pipelines.publish.docs
+(``tests/pipelines/publish/test_docs.py`` fails while the committed file differs from this output).
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from schemas.published import CHANGES, LINKED
-from schemas.table import Table, published
+from schemas.table import Table
+from sources.registry import published_tables
 
-README = Path(__file__).resolve().parents[1] / "outputs" / "README.md"
+README = Path(__file__).resolve().parents[2] / "outputs" / "README.md"
 
 # Markdown table rows are one line each, however long.
 INTRODUCTION = """\
@@ -20,7 +20,7 @@ INTRODUCTION = """\
 
 Everything in this folder except this README is written by the pipeline (`make run`) and is
 git-ignored: releases are built, not committed. This file is generated from the column
-catalogue (`schemas/catalogue.py`) by `python -m schemas.docs`.
+catalogue (`schemas/catalogue.py`) by `python -m pipelines.publish.docs`.
 
 ## Layout
 
@@ -59,17 +59,6 @@ security contact email and the IRS in-care-of name are never published.
 """  # noqa: E501
 
 
-def release_tables() -> list[Table]:
-    """Every table a release publishes, in package order."""
-    from sources.registry import SOURCES
-
-    tables = [*LINKED, CHANGES]
-    for source in SOURCES:
-        tables.append(published(source.table))
-        tables.extend(published(side.table) for side in source.side_tables)
-    return tables
-
-
 def first_sentence(text: str) -> str:
     """Up to the first full stop that ends a word ('U.S. Census' does not end one)."""
     return re.split(r"(?<=[a-z0-9)]{3})\.(?:\s|$)", text, maxsplit=1)[0]
@@ -95,7 +84,7 @@ def table_section(table: Table) -> str:
 
 
 def outputs_readme() -> str:
-    tables = release_tables()
+    tables = published_tables()
     files = "".join(f"| `{t.name}.csv` | {_cell(first_sentence(t.description))} |\n"
                     for t in tables)
     return INTRODUCTION.format(files=files) + "\n" + "\n".join(table_section(t) for t in tables)
