@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipelines.fetch.concurrent import fetch_all  # noqa: E402
-from pipelines.fetch.records import fetch_source  # noqa: E402
+from pipelines.fetch.one_source import fetch_source  # noqa: E402
 from sources.http import HttpSettings  # noqa: E402
 from sources.registry import source_named  # noqa: E402
 from tests.faults.harness import entry_url, environment, recorded_answers  # noqa: E402

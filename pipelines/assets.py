@@ -1,4 +1,4 @@
-"""Dagster assets: thin wrappers that call into ``pipelines.fetch.records/merge/release``.
+"""Dagster assets: thin wrappers around the stages (``pipelines.fetch``, ``.link``, ``.publish``).
 
 Per source: ``<source>_snapshot`` (fetch or replay) and ``<source>_records`` (parse + validate),
 built from the registry. Then one asset per published table (``intermediaries``,
@@ -14,13 +14,8 @@ import dagster as dg
 import pandas as pd
 
 from pipelines.fetch.concurrent import fetch_all
-from pipelines.fetch.records import (
-    FetchOutcome,
-    SourceRecords,
-    fetch_source,
-    parse_source,
-    replay_source,
-)
+from pipelines.fetch.one_source import FetchOutcome, fetch_source, replay_source
+from pipelines.fetch.records import SourceRecords, parse_source
 from pipelines.link.ids import CrosswalkError, read_memory
 from pipelines.lock import RefreshLock
 from pipelines.publish.changes import field_counts

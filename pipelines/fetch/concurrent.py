@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.fetch.records import FetchOutcome, fetch_source
+from pipelines.fetch.one_source import FetchOutcome, fetch_source
 from sources.base import Source
 from sources.http import HttpSettings, host_of, shared_hosts
 

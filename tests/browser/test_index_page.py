@@ -173,7 +173,8 @@ def test_the_page_a_publish_writes_opens_with_every_organization(browser, tmp_pa
     published), opened from outputs/current/ as a user would."""
     import pandas as pd
 
-    from pipelines.fetch.records import parse_source, replay_source
+    from pipelines.fetch.one_source import replay_source
+    from pipelines.fetch.records import parse_source
     from pipelines.publish.release import build_release, publish
     from sources.registry import SOURCES
     from tests.support import FIXTURES

@@ -26,7 +26,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipelines.fetch.concurrent import fetch_all, waves
-from pipelines.fetch.records import FetchOutcome, SourceRecords, parse_source
+from pipelines.fetch.one_source import FetchOutcome
+from pipelines.fetch.records import SourceRecords, parse_source
 from pipelines.publish.release import build_release, publish
 from sources.base import Source
 from sources.errors import SnapshotError, SourceError

@@ -306,7 +306,8 @@ def test_a_replayed_release_publishes_no_security_email(tmp_path):
     """Every source's fixture snapshot replayed, linked and written as the data package (the
     plain functions the Dagster assets call): no published value of the .gov listings holds an
     '@', and no security contact email appears in any published file."""
-    from pipelines.fetch.records import parse_source, replay_source
+    from pipelines.fetch.one_source import replay_source
+    from pipelines.fetch.records import parse_source
     from pipelines.publish.release import build_release, publish
     from sources.registry import SOURCES
 
