@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemas.codes import KIND_CODES
+
 ISO_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 USPS_STATE = r"^[A-Z]{2}$"
@@ -55,9 +57,7 @@ define(
           pattern=ISO_UTC),
     Field("name", "string", "Name of the organization as published.", required=True),
     Field("kind", "string", "What kind of intermediary this is.", required=True,
-          enum=("nnip_partner", "state_data_center", "civic_tech_group", "brigade",
-                "government", "civic_tech_network", "project", "local_government",
-                "community_foundation")),
+          enum=KIND_CODES),
     Field("website", "string", "The organization's website.", pattern=HTTP_URL),
     Field("events_url", "string", "Where the organization lists its events (often a Meetup "
           "group page).", pattern=HTTP_URL),

@@ -4,6 +4,7 @@ organizations form ``intermediaries``; ``source_status`` says how each source fa
 from collections.abc import Iterable, Sequence
 
 from schemas.catalogue import Field, define
+from schemas.codes import CHANGE_KINDS
 from schemas.rejected import REJECTED_RECORDS
 from schemas.table import Table, published
 
@@ -83,10 +84,10 @@ ID_HISTORY = Table(
 
 define(
     Field("change", "string", "What changed since the previous release: 'added' (a new "
-          "organization), 'removed' (no longer listed), 'changed' (one row per field that "
-          "changed), 'merged' (its listings now belong to other_intermediary_id), 'split' "
-          "(a new id for listings that belonged to other_intermediary_id).", required=True,
-          enum=("added", "removed", "changed", "merged", "split")),
+          "organization), 'split' (a new id for listings that belonged to "
+          "other_intermediary_id), 'removed' (no longer listed), 'merged' (its listings now "
+          "belong to other_intermediary_id), 'changed' (one row per field that changed).",
+          required=True, enum=CHANGE_KINDS),
     Field("changed_field", "string", "For 'changed': the column of intermediaries that "
           "changed."),
     Field("old_value", "string", "For 'changed': the value in the previous release, as "

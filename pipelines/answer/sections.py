@@ -35,26 +35,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from schemas.codes import KIND_LABELS, KINDS, kinds_in_section
+
 DEFAULT_WITHIN_KM = 100.0
 DEFAULT_LIMIT = 3
 
 Row = Mapping[str, Any]
 
-CIVIC_TECH_KINDS = ("brigade", "civic_tech_group", "civic_tech_network")
-GOVERNMENT_KINDS = ("local_government", "government")
+# which kinds each section lists: the code table (schemas.codes) says
+NNIP_KINDS = kinds_in_section("nnip")
+GOVERNMENT_KINDS = kinds_in_section("government")
+CIVIC_TECH_KINDS = kinds_in_section("civic_tech")
+SDC_KINDS = kinds_in_section("sdc")
+FOUNDATION_KINDS = kinds_in_section("foundation")
 ACTIVITY_ORDER = {"active": 0, "unknown": 1, None: 1, "dormant": 2}
 ROLE_ORDER = {"lead": 0, "coordinating": 1, "affiliate": 2}
-KIND_LABELS = {
-    "nnip_partner": "NNIP partner",
-    "state_data_center": "State Data Center",
-    "brigade": "Code for America brigade",
-    "civic_tech_group": "civic tech group",
-    "civic_tech_network": "civic tech network",
-    "community_foundation": "community foundation",
-    "government": "government team",
-    "local_government": "local government",
-    "project": "project",
-}
 _COUNTY_WORDS = re.compile(
     r"\b(county|parish|borough|census area|municipality|municipio|city and borough)\b", re.I
 )
@@ -301,7 +296,7 @@ def nnip_section(place: Origin, rows: Sequence[Row], within: float, limit: int) 
         return _with_distance(f"serves its {area}", row) if area else km_text(
             _distance(row)) + " away"
 
-    partners = [r for r in rows if r.get("kind") == "nnip_partner"]
+    partners = [r for r in rows if r.get("kind") in NNIP_KINDS]
     return _by_distance("nnip", "NNIP partner", "NNIP partner", partners, within, limit,
                         why=why)
 
@@ -364,7 +359,7 @@ def civic_tech_section(place: Origin, rows: Sequence[Row], within: float,
 
 
 def sdc_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -> Section:
-    agencies = [r for r in rows if r.get("kind") == "state_data_center"]
+    agencies = [r for r in rows if r.get("kind") in SDC_KINDS]
     title = "State Data Center"
     mine = sorted(
         (r for r in agencies if place.state and r.get("state") == place.state),
@@ -385,7 +380,7 @@ def sdc_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -
 
 def foundation_section(place: Origin, rows: Sequence[Row], within: float,
                        limit: int) -> Section:
-    foundations = [r for r in rows if r.get("kind") == "community_foundation"]
+    foundations = [r for r in rows if r.get("kind") in FOUNDATION_KINDS]
     own: list[tuple[Row, str]] = []
     for row in _nearest(foundations) + [r for r in foundations if _distance(r) is None]:
         if row.get("state") != place.state or not place.state:
@@ -414,13 +409,12 @@ SECTIONS: dict[str, Callable[[Origin, Sequence[Row], float, int], Section]] = {
     "sdc": sdc_section,
     "foundation": foundation_section,
 }
-#: What ``--kind`` accepts besides the section keys: the published kinds and plain words.
+#: What ``--kind`` accepts besides the section keys: the published kinds (their sections from
+#: the code table) and plain words.
 KIND_ALIASES = {
-    "nnip_partner": "nnip", "local_government": "government", "government": "government",
+    **{k.code: k.section for k in KINDS if k.section},
     "city": "government", "county": "government", "universities": "university",
-    "college": "university", "brigade": "civic_tech", "civic_tech_group": "civic_tech",
-    "civic_tech_network": "civic_tech", "civictech": "civic_tech",
-    "state_data_center": "sdc", "foundation": "foundation", "community_foundation": "foundation",
+    "college": "university", "civictech": "civic_tech", "foundation": "foundation",
     "nonprofit": "foundation", "nonprofits": "foundation", "foundations": "foundation",
 }
 

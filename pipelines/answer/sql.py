@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from schemas.codes import ANSWER_KINDS, kinds_in_section
+
 EARTH_RADIUS_KM = 6371.0088  # the same mean radius as geography.distance
 
 #: Precisions whose point cannot stand for the organization's own place.
@@ -78,14 +80,17 @@ ANSWER_COLUMNS = (
     "website", "sources",
 )
 REQUIRED_COLUMNS = ("name", "kind", "latitude", "longitude")
-#: Kinds the answer can show (``project`` has no place; federal teams are kind ``government``).
-ANSWER_KINDS = (
-    "nnip_partner", "local_government", "government", "state_data_center", "brigade",
-    "civic_tech_group", "civic_tech_network", "community_foundation",
-)
 UNIVERSITY_PATTERN = r"\b(University|College|Universidad)\b"
 #: Kinds whose name never makes them a university unit ('City of College Park').
-NOT_UNIVERSITY_KINDS = ("local_government", "government")
+NOT_UNIVERSITY_KINDS = kinds_in_section("government")
+#: Kinds matched to the place itself, whatever their distance: the state's SDC agencies, the
+#: city's and county's governments and foundations.
+STATE_KINDS = kinds_in_section("sdc")
+CITY_OR_COUNTY_KINDS = kinds_in_section("government", "foundation")
+
+
+def _sql_list(kinds: tuple[str, ...]) -> str:
+    return ", ".join(f"'{k}'" for k in kinds)
 
 
 class ReleaseUnreadable(Exception):
@@ -122,8 +127,8 @@ def candidates_sql(columns: set[str]) -> str:
     def ref(name: str) -> str:
         return name if name in columns else "NULL"
 
-    kinds = ", ".join(f"'{k}'" for k in ANSWER_KINDS)
-    not_university = ", ".join(f"'{k}'" for k in NOT_UNIVERSITY_KINDS)
+    kinds = _sql_list(ANSWER_KINDS)
+    not_university = _sql_list(NOT_UNIVERSITY_KINDS)
     placed = (f"CASE WHEN {_placed(ref('location_precision'))} "
               f"THEN {distance_sql('$lat', '$lon')} END")
     kept = f"kind IN ({kinds}) AND {_not_gone(ref('activity'))}"
@@ -142,8 +147,8 @@ def candidates_sql(columns: set[str]) -> str:
     ), own AS (
         SELECT rowid AS rid FROM intermediaries
         WHERE {kept} AND {ref('state')} = $state AND (
-              kind = 'state_data_center'
-           OR (kind IN ('local_government', 'government', 'community_foundation') AND (
+              kind IN ({_sql_list(STATE_KINDS)})
+           OR (kind IN ({_sql_list(CITY_OR_COUNTY_KINDS)}) AND (
                   {ref('county_fips')} = $county_fips
                OR lower({ref('city')}) = $city
                OR contains(lower(name), $county_stem))))

@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from schemas.codes import CHANGE_KINDS
+
 DUCKDB_FILE = "intermediaries.duckdb"  # as publish.release (not imported: it pulls pandas)
 PACKAGE_FILE = "datapackage.json"
 EXIT_USAGE = 2
@@ -406,9 +408,8 @@ def change_counts(con: Any) -> dict[str, int] | None:
                        "GROUP BY change")
     except Exception:  # noqa: BLE001 (a release from before the change log)
         return None
-    order = ("added", "removed", "changed", "merged", "split")
     found = dict(cursor.fetchall())
-    return {kind: int(found[kind]) for kind in order if kind in found}
+    return {kind: int(found[kind]) for kind in CHANGE_KINDS if kind in found}
 
 
 def _cell(value: Any) -> str:

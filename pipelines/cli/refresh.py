@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from schemas.codes import CHANGE_KINDS
+
 SAMPLE_SNAPSHOTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "snapshots"
 
 
@@ -163,8 +165,7 @@ def report(result, source_names: list[str]) -> int:  # noqa: ANN001
             print("  changes: none listed (the first release: nothing to compare with)")
         else:
             print(f"  changes since {since}: " + ", ".join(
-                f"{counts[kind]} {kind}" for kind in ("added", "removed", "changed", "merged",
-                                                      "split")) + " (see changes.csv)")
+                f"{counts[kind]} {kind}" for kind in CHANGE_KINDS) + " (see changes.csv)")
         print(f"  current: {Path(outcome.path).parent.parent / 'current'}")
         for version in outcome.pruned:
             print(f"  removed old release {version}")

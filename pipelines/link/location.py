@@ -12,15 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geography import locate_frame
-
-# What a kind of organization serves when its source does not say.
-KIND_SERVICE_AREA = {
-    "nnip_partner": "metro",  # a partnership serves its metropolitan area
-    "state_data_center": "state",  # an SDC agency serves its state
-    "community_foundation": "county",
-    "local_government": "city",  # refined by the listing's government level
-    "government": "national",  # Code for America's government teams (18F, USDS, ...)
-}
+from schemas.codes import KIND_SERVICE_AREA  # what a kind serves when its source does not say
 
 
 def service_area(kind: object, city: object, state: object, country: object,

@@ -49,6 +49,8 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from schemas.codes import kinds_in_link_class
+
 # --- thresholds (why each value: GUIDE §7, and bench/link_synthetic.py on 1 M listings) ------
 
 # Names are compared by an absolute edit distance (optimal string alignment: a swap of two
@@ -112,8 +114,8 @@ SUBDOMAIN_HOSTED = frozenset({
     "github.io", "netlify.app", "herokuapp.com", "groups.io",
 })
 HOST_ALIASES = {"x.com": "twitter.com", "fb.com": "facebook.com"}
-LOCAL_GOVERNMENT = frozenset({"local_government"})
-CIVIC_TECH = frozenset({"brigade", "civic_tech_group", "civic_tech_network"})
+LOCAL_GOVERNMENT = kinds_in_link_class("government")
+CIVIC_TECH = kinds_in_link_class("civic_tech")
 
 # --- link priorities and reasons ----------------------------------------------------------
 

@@ -14,12 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.publish.csv_writer import write_csv
+from schemas.codes import CHANGE_KINDS
 from schemas.published import CHANGES, INTERMEDIARIES
 
 ID = "intermediary_id"
 # change on every refresh (when and where a listing was read), so they are not compared
 NOT_COMPARED = ("retrieved_at", "source_url", "last_seen", "activity_as_of")
-ORDER = {"added": 0, "split": 1, "removed": 2, "merged": 3, "changed": 4}
+ORDER = {kind: position for position, kind in enumerate(CHANGE_KINDS)}
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -28,23 +28,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from geography import get_index
-from pipelines.answer.sections import DEFAULT_WITHIN_KM, KIND_LABELS
+from pipelines.answer.sections import DEFAULT_WITHIN_KM
 from pipelines.answer.sql import UNPLACED
+from schemas.codes import CHANGE_KINDS, KIND_CODES, KIND_COLOURS, KIND_LABELS
 
 TEMPLATES = Path(__file__).parent / "templates"
-#: Kinds in the users' guide's order, each with a colour (Tableau 10) for the map.
-KIND_COLOURS = {
-    "nnip_partner": "#4e79a7",
-    "local_government": "#59a14f",
-    "government": "#76b7b2",
-    "brigade": "#e15759",
-    "civic_tech_group": "#b07aa1",
-    "civic_tech_network": "#ff9da7",
-    "project": "#9c755f",
-    "state_data_center": "#f28e2b",
-    "community_foundation": "#edc948",
-}
-OTHER_COLOUR = "#bab0ac"
+OTHER_COLOUR = "#bab0ac"  # no kind, or one the code table does not know (another release)
 MAX_CHANGES = 200  # rows of the change list shown; the changes table holds them all
 MAX_ROWS_SHOWN = 500  # table rows drawn at once; the count always says how many match
 CANVAS_ABOVE = 1000  # more markers than this: Leaflet's canvas renderer (SVG gets slow)
@@ -66,8 +55,8 @@ def render_index(tables: Mapping[str, pd.DataFrame], changes_summary: Mapping[st
     nearest-by-ZIP box.
 
     ``tables``: the published frames; ``intermediaries`` is required, ``source_status`` and
-    ``changes`` are shown when present. ``changes_summary``: counts of ``added``, ``removed``,
-    ``changed`` (organizations), ``merged``, ``split`` and ``since`` (the previous version, or
+    ``changes`` are shown when present. ``changes_summary``: counts of ``added``, ``split``,
+    ``removed``, ``merged``, ``changed`` (organizations) and ``since`` (the previous version, or
     None for a first release). ``info``: ``version``, ``created``, ``sample``, ``mode``,
     ``title`` and optionally ``files``: (relative path, what it holds) pairs of the release
     folder, listed as links. Pure: the same arguments give the same page."""
@@ -78,6 +67,7 @@ def render_index(tables: Mapping[str, pd.DataFrame], changes_summary: Mapping[st
     data = {
         "columns": list(PAGE_COLUMNS),
         "kinds": kinds,
+        "other_kind": {"key": "other", "label": "other", "colour": OTHER_COLOUR},  # no kind
         "rows": rows,
         "zips": zip_centroids(),
         "states": state_labels(),
@@ -136,8 +126,8 @@ def organization_rows(frame: pd.DataFrame) -> tuple[list[list[Any]], list[dict[s
     coordinates only when its point stands for its place (not ``region``/``none``), as in
     ``near``; the per-ZIP answer also leaves out ``gone`` groups (``near`` = 0)."""
     present = [k for k in frame["kind"].map(text).dropna().unique()]
-    ordered = [k for k in KIND_COLOURS if k in present] + sorted(
-        k for k in present if k not in KIND_COLOURS)
+    ordered = [k for k in KIND_CODES if k in present] + sorted(
+        k for k in present if k not in KIND_CODES)
     kinds = [{"key": k, "label": KIND_LABELS.get(k, k.replace("_", " ")),
               "colour": KIND_COLOURS.get(k, OTHER_COLOUR)} for k in ordered]
     kind_index = {k: i for i, k in enumerate(ordered)}
@@ -225,7 +215,7 @@ def _info(info: Mapping[str, object]) -> dict[str, Any]:
 
 def _summary(summary: Mapping[str, object]) -> dict[str, Any]:
     counts = {k: int(summary.get(k) or 0)  # type: ignore[call-overload]
-              for k in ("added", "removed", "changed", "merged", "split")}
+              for k in CHANGE_KINDS}
     return {"since": text(summary.get("since")), "counts": counts}
 
 

@@ -7,7 +7,7 @@
   const COL = Object.fromEntries(data.columns.map((name, i) => [name, i]));
   const kinds = data.kinds;
   const rows = data.rows;
-  const OTHER_KIND = { key: "other", label: "other", colour: "#bab0ac" };
+  const OTHER_KIND = data.other_kind;
 
   // --- helpers
 
