@@ -12,8 +12,6 @@ import os
 import sys
 from pathlib import Path
 
-SAMPLE_SNAPSHOTS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "snapshots"
-
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -97,6 +95,7 @@ def run_settings(settings, args: argparse.Namespace):  # noqa: ANN001, ANN201 (l
     its own folder (``<outputs>/sample``, ``<outputs>/replay``) unless told otherwise, and keeps
     its bookkeeping there, so it never touches the live snapshots or release."""
     from pipelines.settings import PipelineSettings, SettingsError
+    from sources.snapshot import SAMPLE_SNAPSHOTS
 
     changes: dict = {}
     replay = str(SAMPLE_SNAPSHOTS) if args.sample else args.replay

@@ -9,9 +9,10 @@ import pytest
 
 from pipelines.cli import refresh as cli
 from sources.registry import SOURCES
-from tests.support import FIXTURES, Reply, serve
+from sources.snapshot import SAMPLE_SNAPSHOTS
+from tests.support import Reply, serve
 
-SAMPLE_CFA = (FIXTURES / "snapshots/cfa/20261101T120000000000Z/bodies/0000.json").read_bytes()
+SAMPLE_CFA = (SAMPLE_SNAPSHOTS / "cfa/20261101T120000000000Z/bodies/0000.json").read_bytes()
 FICTIONAL = "kccivicdata.example.org"  # a made-up group in the Eventbrite sample
 
 
@@ -64,7 +65,7 @@ def test_a_live_run_never_carries_a_sample_snapshot_forward(workdir, monkeypatch
     """Even when an older version left a fixture snapshot as the live LAST_GOOD."""
     from sources.snapshot import load_snapshot, write_last_good
 
-    fixture = FIXTURES / "snapshots/eventbrite/20261101T120000000000Z"
+    fixture = SAMPLE_SNAPSHOTS / "eventbrite/20261101T120000000000Z"
     write_last_good(workdir / "snapshots", load_snapshot(fixture), 2)
     with serve({"/organizations.json": Reply(SAMPLE_CFA)}) as server:
         monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
@@ -113,7 +114,7 @@ def test_replaying_a_missing_folder_stops_at_once(workdir, capsys):
 
 
 def test_a_replay_publishes_to_its_own_folder(workdir):
-    assert cli.main(["--replay", str(FIXTURES / "snapshots")]) == 0
+    assert cli.main(["--replay", str(SAMPLE_SNAPSHOTS)]) == 0
     assert (workdir / "outputs/replay/datapackage.json").is_file()
     assert not (workdir / "outputs/datapackage.json").exists()
     assert not (workdir / "snapshots").exists()
