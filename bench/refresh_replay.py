@@ -81,9 +81,9 @@ def main() -> None:
         for i in range(args.repeat):
             out = Path(tmp) / f"out{i}"
             refresh.append(run(
-                "from pipelines.cli.refresh import main\n"
-                f"code = main(['--replay', {str(replay)!r}, '--output-dir', {str(out)!r}, "
-                f"'--snapshot-dir', {str(Path(tmp) / f'snap{i}')!r}])\n"
+                "from pipelines.cli.refresh import refresh\n"
+                f"code = refresh(replay={str(replay)!r}, output_dir={str(out)!r}, "
+                f"snapshot_dir={str(Path(tmp) / f'snap{i}')!r})\n"
                 "assert code == 0, code",
                 # the fixtures are partial (4 of 56 State Data Center states): checks only warn
                 env={"PATH": "", "INTERMEDIARIES_STRICT_CHECKS": "false", "HOME": tmp},

@@ -71,9 +71,9 @@ def test_the_command_line_exits_2_while_another_refresh_runs(tmp_path):
                if not k.startswith("INTERMEDIARIES_") and k != "DAGSTER_HOME"}
         started = time.monotonic()
         second = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli.refresh", "--replay", str(SAMPLE_SNAPSHOTS),
-             "--output-dir", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
-            timeout=120)
+            [sys.executable, "-m", "pipelines.cli.app", "refresh", "--replay",
+             str(SAMPLE_SNAPSHOTS), "--output-dir", str(out)], cwd=ROOT, env=env,
+            capture_output=True, text=True, timeout=120)
         elapsed = time.monotonic() - started
     finally:
         first.kill()
