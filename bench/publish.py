@@ -32,13 +32,13 @@ from pipelines.fetch.one_source import replay_source  # noqa: E402
 from pipelines.fetch.records import parse_source  # noqa: E402
 from pipelines.publish.release import Release, build_release, publish  # noqa: E402
 from sources.registry import SOURCES  # noqa: E402
-from tests.support import FIXTURES  # noqa: E402
+from sources.snapshot import SAMPLE_SNAPSHOTS  # noqa: E402
 
 STEPS = ("validate_package", "write_duckdb", "write_parquet", "write_page")
 
 
 def fixture_release(state: Path) -> Release:
-    results = [parse_source(s, replay_source(s, s.default_url, FIXTURES / "snapshots"),
+    results = [parse_source(s, replay_source(s, s.default_url, SAMPLE_SNAPSHOTS),
                             state) for s in SOURCES]
     return build_release(results)
 

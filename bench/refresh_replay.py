@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sources.snapshot import load_snapshot, snapshot_folders  # noqa: E402
-from tests.support import FIXTURES, make_snapshot  # noqa: E402
+from sources.snapshot import SAMPLE_SNAPSHOTS, load_snapshot, snapshot_folders  # noqa: E402
+from tests.support import make_snapshot  # noqa: E402
 
 MEASURE = """
 import resource, sys, time
@@ -54,10 +54,10 @@ def run(body: str, env: dict[str, str] | None = None) -> tuple[float, float]:
 
 def replay_input(folder: Path, records: int) -> None:
     """Copy every fixture snapshot; replace the CFA one by a scaled copy of the sample."""
-    for source_dir in (FIXTURES / "snapshots").iterdir():
+    for source_dir in SAMPLE_SNAPSHOTS.iterdir():
         if source_dir.name != "cfa":
             shutil.copytree(source_dir, folder / source_dir.name)
-    cfa = load_snapshot(next(snapshot_folders(FIXTURES / "snapshots", "cfa")))
+    cfa = load_snapshot(next(snapshot_folders(SAMPLE_SNAPSHOTS, "cfa")))
     sample = json.loads(cfa.body(cfa.pages[0]))
     scaled = [
         {**org, "name": f"{org['name']} {i // len(sample)}" if i >= len(sample) else org["name"]}
@@ -81,9 +81,9 @@ def main() -> None:
         for i in range(args.repeat):
             out = Path(tmp) / f"out{i}"
             refresh.append(run(
-                "from pipelines.cli.refresh import main\n"
-                f"code = main(['--replay', {str(replay)!r}, '--output-dir', {str(out)!r}, "
-                f"'--snapshot-dir', {str(Path(tmp) / f'snap{i}')!r}])\n"
+                "from pipelines.cli.refresh import refresh\n"
+                f"code = refresh(replay={str(replay)!r}, output_dir={str(out)!r}, "
+                f"snapshot_dir={str(Path(tmp) / f'snap{i}')!r})\n"
                 "assert code == 0, code",
                 # the fixtures are partial (4 of 56 State Data Center states): checks only warn
                 env={"PATH": "", "INTERMEDIARIES_STRICT_CHECKS": "false", "HOME": tmp},

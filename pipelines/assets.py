@@ -19,7 +19,7 @@ from pipelines.fetch.records import SourceRecords, parse_source
 from pipelines.link.ids import CrosswalkError, read_memory
 from pipelines.lock import RefreshLock
 from pipelines.publish.changes import field_counts
-from pipelines.publish.folders import current_release
+from pipelines.publish.folders import PACKAGE_FILE, current_release
 from pipelines.publish.release import (
     PublishOutcome,
     Release,
@@ -436,7 +436,7 @@ def release_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
 def package_valid(release: PublishOutcome) -> dg.AssetCheckResult:
     if release.validated:  # checked in full before it was made current
         return dg.AssetCheckResult(passed=True, metadata={"validated": "before publishing"})
-    path = Path(release.path) / "datapackage.json"
+    path = Path(release.path) / PACKAGE_FILE
     if not path.is_file():
         return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
                                    metadata={"note": "no release published yet"})

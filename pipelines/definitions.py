@@ -1,12 +1,19 @@
-"""The one Definitions object: assets per source from the registry, core, publish, schedule."""
+"""The one Definitions object: assets per source from the registry, core, publish, schedule;
+and one run of the refresh job in this process, for the command line."""
 
 from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines import assets
 from pipelines.assets import MODE_TAG
+from pipelines.fetch.records import SourceRecords
 from pipelines.lock import refresh_lock_resource
+from pipelines.publish.release import PublishOutcome
 from pipelines.settings import PipelineSettings
 from sources.registry import SOURCES
 
@@ -47,3 +54,67 @@ def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
         executor=dg.in_process_executor,  # a small graph: one process beats one per step
     )
     return dg.Definitions.merge(*per_source, core)
+
+
+@dataclass(frozen=True)
+class RefreshRun:
+    """What one refresh run left, in plain values (the command line's report reads these, not
+    Dagster's result)."""
+
+    success: bool
+    records: dict[str, SourceRecords | None]  # per registered source; None: the step never ran
+    release: PublishOutcome | None  # None: the publish step never ran
+    failed_checks: tuple[str, ...]  # "asset:check" of each blocking check that failed
+
+
+def run_refresh(settings: PipelineSettings, mode: str, verbose: bool = False) -> RefreshRun:
+    """Run the refresh job once, in process (no daemon needed), tagged with its mode and
+    recorded where ``run_instance`` says. The caller holds the refresh lock."""
+    job = build_defs(settings).resolve_job_def("refresh")
+    result = job.execute_in_process(
+        instance=run_instance(mode),
+        raise_on_error=False,
+        tags={MODE_TAG: mode},  # sample and replay runs apart in the UI
+        run_config={"loggers": {"console": {"config": {
+            "log_level": "DEBUG" if verbose else "INFO"}}}},
+    )
+    failed_checks = tuple(
+        f"{e.asset_key.to_user_string()}:{e.check_name}"
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity.value == "ERROR")
+    return RefreshRun(
+        success=result.success,
+        records={source.name: _output(result, f"{source.name}_records") for source in SOURCES},
+        release=_output(result, "release"),
+        failed_checks=failed_checks,
+    )
+
+
+def _output(result: dg.ExecuteInProcessResult, node: str):  # noqa: ANN202 (a step's value)
+    try:
+        return result.output_for_node(node)
+    except Exception:  # the step failed or never ran
+        return None
+
+
+def recorded_apart(mode: str) -> Path | None:
+    """Where a sample or replay run is recorded: ``$DAGSTER_HOME/<mode>/``, so the UI never
+    shows sample data as the latest materialization of an asset. None for a live run or
+    without DAGSTER_HOME."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home or mode == "live":
+        return None
+    return Path(home) / mode
+
+
+def run_instance(mode: str) -> dg.DagsterInstance:
+    """Where the run is recorded. Live runs go to DAGSTER_HOME, which ``make dev`` shows;
+    sample and replay runs apart (``recorded_apart``). Without DAGSTER_HOME: an ephemeral
+    instance."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.ephemeral()
+    folder = recorded_apart(mode)
+    if folder is None:
+        return dg.DagsterInstance.get()
+    folder.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.from_config(str(folder))

@@ -27,6 +27,10 @@ from sources.errors import SnapshotError
 
 MANIFEST = "manifest.json"
 LAST_GOOD = "LAST_GOOD.json"
+# The recorded sample snapshots shipped with the package (package data): what
+# `intermediaries refresh --sample` replays and the tests read. Rebuilt by
+# tests/fixtures/build_replay_snapshots.py from the recorded pages.
+SAMPLE_SNAPSHOTS = Path(__file__).resolve().parent / "sample"
 
 
 def utc_now() -> str:

@@ -1,4 +1,4 @@
-"""The replay snapshots under tests/fixtures/snapshots/ hold exactly the recorded pages they are
+"""The replay snapshots under sources/sample/ hold exactly the recorded pages they are
 built from, so a fixture page edited without rebuilding its snapshot is caught here."""
 
 import pytest

@@ -6,6 +6,9 @@ and then made current by replacing the ``current`` symlink in one ``rename``: a 
 the previous release or the new one, never a mix, and a publish killed halfway leaves only a
 staging folder that the next publish clears. ``outputs/intermediaries.csv`` and the other
 top-level names are symlinks into ``current/``, so they switch with it.
+
+The file names of a release are here too, with the light readers the command line uses to
+find a release: this module imports neither pandas nor DuckDB, so reading it costs nothing.
 """
 
 from __future__ import annotations
@@ -16,12 +19,18 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+# what one release folder holds
+PACKAGE_FILE = "datapackage.json"
+DUCKDB_FILE = "intermediaries.duckdb"
+PAGE_FILE = "index.html"
+PARQUET_FOLDER = "parquet"
+# how an output folder keeps its releases
 RELEASES = "releases"
 CURRENT = "current"
 STAGING_PREFIX = ".staging-"
 VERSION = re.compile(r"^\d{4}\.\d{2}\.\d{2}\.\d{6}(\.\d+)?$")
 # what an output folder held before versioned releases (written there directly)
-LEGACY_MARKER = "datapackage.json"
+LEGACY_MARKER = PACKAGE_FILE
 
 
 def version_for(created: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
@@ -58,6 +67,13 @@ def current_release(outputs: Path) -> Path | None:
     if (outputs / LEGACY_MARKER).is_file() and not (outputs / LEGACY_MARKER).is_symlink():
         return outputs
     return None
+
+
+def release_databases(folder: Path) -> list[Path]:
+    """Where the DuckDB file of the release in ``folder`` may be, the preferred first: the
+    current release (``current/``), then the folder itself (one release's folder, or an
+    output folder written before versioned releases)."""
+    return [folder / CURRENT / DUCKDB_FILE, folder / DUCKDB_FILE]
 
 
 def start_staging(outputs: Path, version: str) -> Path:

@@ -30,6 +30,10 @@ from pipelines.publish.changes import as_text, diff_releases, read_previous, sum
 from pipelines.publish.csv_writer import write_csv
 from pipelines.publish.docs import first_sentence
 from pipelines.publish.folders import (
+    DUCKDB_FILE,
+    PACKAGE_FILE,
+    PAGE_FILE,
+    PARQUET_FOLDER,
     current_release,
     finish,
     prune_releases,
@@ -52,10 +56,6 @@ from schemas.table import Table, duckdb_ddl, table_schema
 from sources.registry import SOURCES
 from sources.rejects import rejected_frame
 
-DUCKDB_FILE = "intermediaries.duckdb"
-PACKAGE_FILE = "datapackage.json"
-PAGE_FILE = "index.html"
-PARQUET_FOLDER = "parquet"
 PACKAGE_NAME = "civic-data-intermediaries"
 DATA_LICENSE = {
     "name": "ODC-BY-1.0",

@@ -177,9 +177,9 @@ def test_the_page_a_publish_writes_opens_with_every_organization(browser, tmp_pa
     from pipelines.fetch.records import parse_source
     from pipelines.publish.release import build_release, publish
     from sources.registry import SOURCES
-    from tests.support import FIXTURES
+    from sources.snapshot import SAMPLE_SNAPSHOTS
 
-    results = [parse_source(s, replay_source(s, s.default_url, FIXTURES / "snapshots"),
+    results = [parse_source(s, replay_source(s, s.default_url, SAMPLE_SNAPSHOTS),
                             tmp_path / "state") for s in SOURCES]
     assert publish(build_release(results), tmp_path / "outputs", "2026-11-01T12:00:00Z").published
     current = tmp_path / "outputs" / "current"

@@ -1,7 +1,7 @@
 """Fault injection for every registered source, through the whole path a live refresh takes.
 
 Each source gets a local ``Site`` serving the pages of its replay snapshot under
-``tests/fixtures/snapshots/<source>/`` at their own paths (sources are read from
+``sources/sample/<source>/`` at their own paths (sources are read from
 ``sources.registry.SOURCES``, so one registered later is covered without changing this file).
 A ``Lab`` first runs one good live refresh from those sites (fetch, parse, LAST_GOOD, release
 published), then reruns it with one ``Fault`` injected into every site at once and reports, per
@@ -33,11 +33,16 @@ from sources.base import Source
 from sources.errors import SnapshotError, SourceError
 from sources.http import HttpSettings
 from sources.registry import SOURCES
-from sources.snapshot import LAST_GOOD, load_snapshot, read_last_good, snapshot_folders
+from sources.snapshot import (
+    LAST_GOOD,
+    SAMPLE_SNAPSHOTS,
+    load_snapshot,
+    read_last_good,
+    snapshot_folders,
+)
 from tests.faults.server import Answer, Fault, Handler, Site
-from tests.support import FIXTURES
 
-REPLAYS = FIXTURES / "snapshots"
+REPLAYS = SAMPLE_SNAPSHOTS
 CREATED = "2026-11-25T06:00:00Z"
 TIMEOUT = 1.0
 # Small waits so the whole matrix runs in seconds: one retry, no backoff, no politeness delay.

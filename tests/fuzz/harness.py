@@ -6,7 +6,7 @@ with any rejected records as ``Rejection`` rows, or (2) raise its typed ``Source
 Anything else (KeyError, RecursionError, a pandera SchemaError escaping, a hang) is a bug.
 
 Sources are taken from ``sources.registry.SOURCES`` and their pages from the replay snapshot
-each source keeps under ``tests/fixtures/snapshots/<name>/`` (the URL shapes its fetch plan
+each source keeps under ``sources/sample/<name>/`` (the URL shapes its fetch plan
 archives), so a source registered later is fuzzed without changing these tests.
 """
 
@@ -33,10 +33,17 @@ from sources.base import Source
 from sources.errors import SourceError
 from sources.registry import SOURCES
 from sources.rejects import Rejection, as_parsed
-from sources.snapshot import Page, Snapshot, SnapshotWriter, load_snapshot, snapshot_folders
+from sources.snapshot import (
+    SAMPLE_SNAPSHOTS,
+    Page,
+    Snapshot,
+    SnapshotWriter,
+    load_snapshot,
+    snapshot_folders,
+)
 from tests.support import FIXTURES
 
-REPLAYS = FIXTURES / "snapshots"
+REPLAYS = SAMPLE_SNAPSHOTS
 REFERENCE = Path("/work/shared/reference")  # real records, where this machine has them
 EXAMPLE_SECONDS = 20  # one ordinary example that takes longer is a hang
 SOURCE_NAMES = [source.name for source in SOURCES]

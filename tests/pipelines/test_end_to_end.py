@@ -13,9 +13,10 @@ from frictionless import validate
 from pipelines.definitions import build_defs
 from pipelines.settings import PipelineSettings
 from sources.registry import SOURCES
+from sources.snapshot import SAMPLE_SNAPSHOTS
 from tests.support import FIXTURES, Reply, serve
 
-SNAPSHOTS = FIXTURES / "snapshots"
+SNAPSHOTS = SAMPLE_SNAPSHOTS
 SAMPLE_JSON = (SNAPSHOTS / "cfa/20261101T120000000000Z/bodies/0000.json").read_bytes()
 FAST = {"http_delay": 0.0, "http_backoff": 0.01, "http_retries": 1, "http_timeout": 2.0}
 

@@ -18,7 +18,7 @@ import pytest
 from pipelines.definitions import build_defs
 from pipelines.lock import LOCK_FILE, RefreshLocked, acquire, lock_path, refresh_lock, release
 from pipelines.settings import PipelineSettings
-from tests.support import FIXTURES
+from sources.snapshot import SAMPLE_SNAPSHOTS
 
 ROOT = Path(__file__).parents[2]
 HOLD = """
@@ -64,16 +64,16 @@ def test_a_second_refresh_is_refused_at_once_naming_the_first(tmp_path):
 
 def test_the_command_line_exits_2_while_another_refresh_runs(tmp_path):
     out = tmp_path / "out"
-    settings = PipelineSettings(replay_dir=str(FIXTURES / "snapshots"), output_dir=str(out))
+    settings = PipelineSettings(replay_dir=str(SAMPLE_SNAPSHOTS), output_dir=str(out))
     first = holder(lock_path(settings))
     try:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("INTERMEDIARIES_") and k != "DAGSTER_HOME"}
         started = time.monotonic()
         second = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli.refresh", "--replay", str(FIXTURES / "snapshots"),
-             "--output-dir", str(out)], cwd=ROOT, env=env, capture_output=True, text=True,
-            timeout=120)
+            [sys.executable, "-m", "pipelines.cli.app", "refresh", "--replay",
+             str(SAMPLE_SNAPSHOTS), "--output-dir", str(out)], cwd=ROOT, env=env,
+            capture_output=True, text=True, timeout=120)
         elapsed = time.monotonic() - started
     finally:
         first.kill()
@@ -87,7 +87,7 @@ def test_the_command_line_exits_2_while_another_refresh_runs(tmp_path):
 
 
 def test_a_dagster_run_is_refused_while_another_refresh_runs(tmp_path):
-    settings = PipelineSettings(replay_dir=str(FIXTURES / "snapshots"),
+    settings = PipelineSettings(replay_dir=str(SAMPLE_SNAPSHOTS),
                                 output_dir=str(tmp_path / "out"), strict_checks=False)
     first = holder(lock_path(settings))
     try:
@@ -160,6 +160,6 @@ def test_the_lock_is_reentrant_within_one_process(tmp_path):
 def test_a_live_refresh_locks_its_snapshot_folder_and_a_replay_its_own_output(tmp_path):
     live = PipelineSettings(snapshot_dir=str(tmp_path / "snap"), output_dir=str(tmp_path / "o"))
     assert lock_path(live) == tmp_path / "snap" / LOCK_FILE
-    replay = PipelineSettings(replay_dir=str(FIXTURES / "snapshots"),
+    replay = PipelineSettings(replay_dir=str(SAMPLE_SNAPSHOTS),
                               output_dir=str(tmp_path / "o"))
     assert lock_path(replay) == tmp_path / "o" / ".replay-state" / LOCK_FILE

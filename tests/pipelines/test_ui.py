@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines import defs
-from tests.support import FIXTURES
+from sources.snapshot import SAMPLE_SNAPSHOTS
 
 ROOT = Path(__file__).parents[2]
 START_SECONDS = 60
@@ -78,7 +78,7 @@ def test_dagster_dev_starts_shows_everything_and_stops_on_ctrl_c(tmp_path):
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTERMEDIARIES_")}
-    env.update(DAGSTER_HOME=str(home), INTERMEDIARIES_REPLAY_DIR=str(FIXTURES / "snapshots"),
+    env.update(DAGSTER_HOME=str(home), INTERMEDIARIES_REPLAY_DIR=str(SAMPLE_SNAPSHOTS),
                INTERMEDIARIES_SNAPSHOT_DIR=str(tmp_path / "snapshots"),
                INTERMEDIARIES_OUTPUT_DIR=str(tmp_path / "out"))
     port = free_port()

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.answer import sections, sql
-from pipelines.cli.app import change_counts
+from pipelines.cli.release_reader import change_counts
 from pipelines.link import location, match
 from pipelines.publish import changes, page
 from schemas.catalogue import FIELDS

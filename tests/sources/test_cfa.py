@@ -6,9 +6,10 @@ import pytest
 
 from sources import cfa
 from sources.errors import ParseError
-from tests.support import FIXTURES, make_snapshot
+from sources.snapshot import SAMPLE_SNAPSHOTS
+from tests.support import make_snapshot
 
-SAMPLE = FIXTURES / "snapshots/cfa/20261101T120000000000Z/bodies/0000.json"
+SAMPLE = SAMPLE_SNAPSHOTS / "cfa/20261101T120000000000Z/bodies/0000.json"
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from sources import dotgov
 from sources.errors import ParseError
 from sources.rejects import rejected_frame
+from sources.snapshot import SAMPLE_SNAPSHOTS
 from tests.support import FIXTURES, make_snapshot
 
 SAMPLE = FIXTURES / "dotgov" / "current-full-sample.csv"
@@ -312,7 +313,7 @@ def test_a_replayed_release_publishes_no_security_email(tmp_path):
     from sources.registry import SOURCES
 
     results = [parse_source(source, replay_source(source, source.default_url,
-                                                  FIXTURES / "snapshots"), tmp_path / "state")
+                                                  SAMPLE_SNAPSHOTS), tmp_path / "state")
                for source in SOURCES]
     dotgov_result = next(r for r in results if r.source == "dotgov")
     assert dotgov_result.status == "fresh" and len(dotgov_result.records) == 231

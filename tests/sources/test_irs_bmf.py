@@ -12,7 +12,13 @@ from sources import irs_bmf
 from sources.base import Recorder
 from sources.errors import FetchError, ParseError, SnapshotError
 from sources.http import HttpSettings, PoliteClient
-from sources.snapshot import Snapshot, SnapshotWriter, load_snapshot, snapshot_folders
+from sources.snapshot import (
+    SAMPLE_SNAPSHOTS,
+    Snapshot,
+    SnapshotWriter,
+    load_snapshot,
+    snapshot_folders,
+)
 from tests.support import FIXTURES, Reply, serve
 
 RECORDED = FIXTURES / "irs_bmf"
@@ -339,7 +345,7 @@ def test_the_first_file_that_fails_stops_the_fetch(tmp_path):
 
 
 def test_the_replay_snapshot_parses():
-    snapshot = load_snapshot(next(snapshot_folders(FIXTURES / "snapshots", irs_bmf.NAME)))
+    snapshot = load_snapshot(next(snapshot_folders(SAMPLE_SNAPSHOTS, irs_bmf.NAME)))
     parsed = irs_bmf.parse(snapshot)
     assert snapshot.is_sample and len(parsed.records) == 9 and parsed.rejected == []
     assert set(parsed.records["source_url"]) == {irs_bmf.URL + name for name in irs_bmf.FILES}

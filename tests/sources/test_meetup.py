@@ -13,7 +13,7 @@ from sources import meetup
 from sources.base import Recorder
 from sources.errors import FetchError, ParseError
 from sources.http import HttpSettings, PoliteClient
-from sources.snapshot import SnapshotWriter, load_snapshot
+from sources.snapshot import SAMPLE_SNAPSHOTS, SnapshotWriter, load_snapshot
 from tests.support import Reply, serve
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -334,7 +334,7 @@ def test_cancelled_events_do_not_count(feeds, events):
 
 
 def test_the_fixture_snapshot_replays_without_network():
-    folder = next((FIXTURES / "snapshots" / "meetup").iterdir())
+    folder = next((SAMPLE_SNAPSHOTS / "meetup").iterdir())
     snapshot = load_snapshot(folder)
     assert snapshot.is_sample
     assert set(meetup.parse_feeds(snapshot)["feed_status"]) == {"ok", "gone"}

@@ -15,8 +15,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import refresh as cli
-from pipelines.cli.app import app
+from pipelines.cli.app import app, refresh_app
 from tests.pipelines.answer.test_sections import write_release
 
 ROOT = Path(__file__).parents[3]
@@ -39,7 +38,8 @@ def sample_release(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample")
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("DAGSTER_HOME", raising=False)
-        assert cli.main(["--sample", "--output-dir", str(out)]) == 0
+        built = run("refresh", "--sample", "--output-dir", str(out))
+    assert built.exit_code == 0, built.output
     return out
 
 
@@ -157,14 +157,20 @@ def test_help_works_without_reading_settings(command):
     assert "Usage:" in result.output
 
 
-def test_refresh_and_replay_run_the_pipeline_command(monkeypatch):
-    calls: list[list[str]] = []
-    monkeypatch.setattr(cli, "main", lambda argv: calls.append(argv) or 3)
+def test_refresh_replay_and_intermediaries_refresh_run_the_one_refresh_command(monkeypatch):
+    calls: list[dict] = []
+    monkeypatch.setattr("pipelines.cli.refresh.refresh",
+                        lambda **options: calls.append(options) or 3)
     assert run("refresh", "--sample", "--output-dir", "out").exit_code == 3
     assert run("refresh").exit_code == 3
     assert run("replay", "snaps", "--verbose").exit_code == 3
-    assert calls == [["--sample", "--output-dir", "out"], [], ["--replay", "snaps",
-                                                                 "--verbose"]]
+    alone = CliRunner().invoke(refresh_app, ["--replay", "snaps", "--snapshot-dir", "s"])
+    assert alone.exit_code == 3
+    nothing = {"replay": None, "sample": False, "output_dir": None, "snapshot_dir": None,
+               "verbose": False}
+    assert calls == [{**nothing, "sample": True, "output_dir": "out"}, nothing,
+                     {**nothing, "replay": "snaps", "verbose": True},
+                     {**nothing, "replay": "snaps", "snapshot_dir": "s"}]
 
 
 def test_validate_and_status_read_the_release(sample_release, tmp_path):

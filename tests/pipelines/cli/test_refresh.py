@@ -6,13 +6,23 @@ import socket
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from pipelines.cli import refresh as cli
+from pipelines.cli.app import refresh_app
 from sources.registry import SOURCES
-from tests.support import FIXTURES, Reply, serve
+from sources.snapshot import SAMPLE_SNAPSHOTS
+from tests.support import Reply, serve
 
-SAMPLE_CFA = (FIXTURES / "snapshots/cfa/20261101T120000000000Z/bodies/0000.json").read_bytes()
+SAMPLE_CFA = (SAMPLE_SNAPSHOTS / "cfa/20261101T120000000000Z/bodies/0000.json").read_bytes()
 FICTIONAL = "kccivicdata.example.org"  # a made-up group in the Eventbrite sample
+
+
+def refresh(*args: str):
+    """``intermediaries-refresh ARGS`` as typed; anything raised but the exit is raised here."""
+    result = CliRunner().invoke(refresh_app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
 
 
 def closed_port() -> int:
@@ -37,8 +47,8 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_a_sample_run_then_a_live_run_publishes_no_sample_data(workdir, monkeypatch, capsys):
-    assert cli.main(["--sample"]) == 0
+def test_a_sample_run_then_a_live_run_publishes_no_sample_data(workdir, monkeypatch):
+    assert refresh("--sample").exit_code == 0
     sample = workdir / "outputs/sample"
     assert json.loads((sample / "datapackage.json").read_text())["sample"] is True
     assert FICTIONAL in (sample / "intermediaries.csv").read_text()
@@ -47,8 +57,9 @@ def test_a_sample_run_then_a_live_run_publishes_no_sample_data(workdir, monkeypa
 
     with serve({"/organizations.json": Reply(SAMPLE_CFA)}) as server:
         monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
-        assert cli.main([]) == 0
-    assert "changes: none listed (the first release" in capsys.readouterr().out
+        live_run = refresh()
+    assert live_run.exit_code == 0
+    assert "changes: none listed (the first release" in live_run.stdout
     live = workdir / "outputs"
     descriptor = json.loads((live / "datapackage.json").read_text())
     assert descriptor["sample"] is False and "SAMPLE" not in descriptor["title"]
@@ -60,24 +71,25 @@ def test_a_sample_run_then_a_live_run_publishes_no_sample_data(workdir, monkeypa
     assert [p.parent.name for p in (workdir / "snapshots").glob("*/LAST_GOOD.json")] == ["cfa"]
 
 
-def test_a_live_run_never_carries_a_sample_snapshot_forward(workdir, monkeypatch, capsys):
+def test_a_live_run_never_carries_a_sample_snapshot_forward(workdir, monkeypatch):
     """Even when an older version left a fixture snapshot as the live LAST_GOOD."""
     from sources.snapshot import load_snapshot, write_last_good
 
-    fixture = FIXTURES / "snapshots/eventbrite/20261101T120000000000Z"
+    fixture = SAMPLE_SNAPSHOTS / "eventbrite/20261101T120000000000Z"
     write_last_good(workdir / "snapshots", load_snapshot(fixture), 2)
     with serve({"/organizations.json": Reply(SAMPLE_CFA)}) as server:
         monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
-        assert cli.main([]) == 0
+        run = refresh()
+    assert run.exit_code == 0
     assert FICTIONAL not in (workdir / "outputs/intermediaries.csv").read_text()
-    assert "never carries forward" in capsys.readouterr().out
+    assert "never carries forward" in run.stdout
 
 
-def test_a_first_run_with_nothing_reachable_says_there_is_no_release(workdir, capsys):
-    assert cli.main([]) == 1
-    captured = capsys.readouterr()
-    assert "No release exists yet" in captured.err and "make sample" in captured.err
-    assert "kept:" not in captured.out
+def test_a_first_run_with_nothing_reachable_says_there_is_no_release(workdir):
+    captured = refresh()
+    assert captured.exit_code == 1
+    assert "No release exists yet" in captured.stderr and "make sample" in captured.stderr
+    assert "kept:" not in captured.stdout
     assert not (workdir / "outputs/intermediaries.duckdb").exists()
 
 
@@ -91,29 +103,30 @@ def test_a_first_run_with_nothing_reachable_says_there_is_no_release(workdir, ca
     ("CFA_URL", "not-a-url", "the cfa source URL must start with http:// or https://"),
     ("REPLAY_DIR", "/nonexistent", "no such folder"),
 ])
-def test_a_bad_setting_is_one_line_naming_the_variable(workdir, monkeypatch, capsys, variable,
-                                                       value, allowed):
+def test_a_bad_setting_is_one_line_naming_the_variable(workdir, monkeypatch, variable, value,
+                                                       allowed):
     monkeypatch.setenv(f"INTERMEDIARIES_{variable}", value)
-    assert cli.main([]) == 2
-    lines = [line.strip() for line in capsys.readouterr().err.splitlines()]
+    run = refresh()
+    assert run.exit_code == 2
+    lines = [line.strip() for line in run.stderr.splitlines()]
     assert f"INTERMEDIARIES_{variable}={value!r}: " + allowed in " ".join(lines)
     assert not any("Traceback" in line for line in lines)
 
 
-def test_help_works_whatever_the_settings(monkeypatch, capsys):
+def test_help_works_whatever_the_settings(monkeypatch):
     monkeypatch.setenv("INTERMEDIARIES_HTTP_TIMEOUT", "abc")
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(["--help"])
-    assert exit_.value.code == 0 and "--sample" in capsys.readouterr().out
+    shown = refresh("--help")
+    assert shown.exit_code == 0 and "--sample" in shown.stdout
 
 
-def test_replaying_a_missing_folder_stops_at_once(workdir, capsys):
-    assert cli.main(["--replay", str(workdir / "nowhere")]) == 2
-    assert "no such folder" in capsys.readouterr().err
+def test_replaying_a_missing_folder_stops_at_once(workdir):
+    run = refresh("--replay", str(workdir / "nowhere"))
+    assert run.exit_code == 2
+    assert "no such folder" in run.stderr
 
 
 def test_a_replay_publishes_to_its_own_folder(workdir):
-    assert cli.main(["--replay", str(FIXTURES / "snapshots")]) == 0
+    assert refresh("--replay", str(SAMPLE_SNAPSHOTS)).exit_code == 0
     assert (workdir / "outputs/replay/datapackage.json").is_file()
     assert not (workdir / "outputs/datapackage.json").exists()
     assert not (workdir / "snapshots").exists()
@@ -121,7 +134,7 @@ def test_a_replay_publishes_to_its_own_folder(workdir):
 
 
 def test_the_dagster_ui_never_shows_a_sample_as_the_latest_live_materialization(
-        workdir, monkeypatch, capsys):
+        workdir, monkeypatch):
     """Live runs are recorded in DAGSTER_HOME (what `make dev` shows), sample runs apart in
     DAGSTER_HOME/sample; both are tagged with their mode."""
     import dagster as dg
@@ -129,8 +142,9 @@ def test_the_dagster_ui_never_shows_a_sample_as_the_latest_live_materialization(
     home = workdir / "dagster"
     home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    assert cli.main(["--sample"]) == 0
-    assert "DAGSTER_HOME=" in capsys.readouterr().out
+    run = refresh("--sample")
+    assert run.exit_code == 0
+    assert "DAGSTER_HOME=" in run.stdout
 
     def latest(instance: dg.DagsterInstance, key: str) -> str | None:
         event = instance.get_latest_materialization_event(dg.AssetKey(key))
@@ -142,6 +156,6 @@ def test_the_dagster_ui_never_shows_a_sample_as_the_latest_live_materialization(
     assert latest(sample, "intermediaries") == "sample"
     with serve({"/organizations.json": Reply(SAMPLE_CFA)}) as server:
         monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
-        assert cli.main([]) == 0
+        assert refresh().exit_code == 0
     assert latest(live, "intermediaries") == latest(live, "release") == "live"
 

@@ -183,14 +183,12 @@ def test_a_damaged_crosswalk_stops_the_build_instead_of_minting_new_ids(tmp_path
 
 
 def test_the_crosswalk_is_written_with_the_published_release_and_only_then(tmp_path):
-    from pathlib import Path
-
     from pipelines.fetch.records import SourceRecords
     from pipelines.publish.release import build_release, publish
     from sources import cfa
-    from sources.snapshot import latest_snapshot
+    from sources.snapshot import SAMPLE_SNAPSHOTS, latest_snapshot
 
-    snapshots = Path(__file__).parents[2] / "fixtures" / "snapshots"
+    snapshots = SAMPLE_SNAPSHOTS
     records = cfa.parse(latest_snapshot(snapshots, "cfa")).records
 
     def run(fingerprint, day):

@@ -204,15 +204,13 @@ def test_the_recorded_sources_hold_no_duplicate_organization():
     organizations.json) linked together: no two organizations share a website, and two with
     one name in one state are told apart by their department or are one source's listings of
     different places (the towns of Dayton in Wisconsin)."""
-    from pathlib import Path
-
     from pipelines.link.merge import merge_listings
     from sources.keys import url_key
     from sources.registry import SOURCES
     from sources.rejects import as_parsed
-    from sources.snapshot import latest_snapshot
+    from sources.snapshot import SAMPLE_SNAPSHOTS, latest_snapshot
 
-    root = Path(__file__).parents[2] / "fixtures" / "snapshots"
+    root = SAMPLE_SNAPSHOTS
     listings = [s.to_listings(as_parsed(s.parse(latest_snapshot(root, s.name))).records)
                 for s in SOURCES]
     merged = merge_listings(listings, today="2026-12-01")
