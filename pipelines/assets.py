@@ -107,8 +107,8 @@ def fetch_sources_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
             fetched = {s.name: (_replay(s, urls[s.name], settings), None) for s in chosen}
         else:
             context.log.info("fetching " + ", ".join(f"{s.name} ({urls[s.name]})" for s in chosen))
-            done = fetch_all([(s, urls[s.name]) for s in chosen], settings.snapshots,
-                             settings.http(), progress=context.log.info)
+            done = fetch_all([(settings.configured(s), urls[s.name]) for s in chosen],
+                             settings.snapshots, settings.http(), progress=context.log.info)
             fetched = {name: (f.outcome, f.seconds) for name, f in done.items()}
         for source in chosen:
             outcome, seconds = fetched[source.name]
@@ -142,8 +142,8 @@ def snapshot_asset(source: Source) -> dg.AssetsDefinition:
         else:
             context.log.info(f"{source.name}: fetching {url}")
             records = {name: result.records for name, result in upstream.items()}
-            outcome = fetch_source(source, url, settings.snapshots, settings.http(), records,
-                                   progress=context.log.info)
+            outcome = fetch_source(settings.configured(source), url, settings.snapshots,
+                                   settings.http(), records, progress=context.log.info)
         if outcome.problem:
             context.log.warning(f"skipped: {outcome.problem}")
         context.add_output_metadata(_snapshot_metadata(outcome, url))
@@ -165,8 +165,8 @@ def records_asset(source: Source) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, settings: PipelineSettings, refresh_lock: RefreshLock,
         fetched: FetchOutcome,
     ) -> SourceRecords:
-        result = parse_source(source, fetched, settings.state_root, settings.floor_for(source),
-                              settings.max_reject_share)
+        result = parse_source(settings.configured(source), fetched, settings.state_root,
+                              settings.floor_for(source), settings.max_reject_share)
         result.strict = settings.strict_checks
         if not settings.replaying:  # a replay never touches the live archive
             pruned = prune_snapshots(settings.snapshots, source.name, settings.keep_snapshots)

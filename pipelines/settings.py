@@ -1,9 +1,19 @@
-"""Run settings: where snapshots and outputs live, replay, source URLs and HTTP limits.
+"""Run settings: where snapshots and outputs live, replay, source URLs and HTTP limits, and each
+source's own settings.
 
-Every setting has an environment variable, validated once when the definitions load: a bad
-value stops at once with one line naming the variable, the value and what is allowed (never a
-traceback from a later step). Each can also be changed per run in the Dagster launchpad as
-resource config, where the same limits apply. README's configuration table lists them.
+Every setting has an environment variable, and every variable is read here, by one
+pydantic-settings model (``Environment``): the pipeline's own settings (``PipelineSettings``),
+each source's URL and record floor, and each source's own settings model, declared next to its
+code (``sources.sdc.SdcSettings``, ``sources.meetup_search.SearchSettings``, ...). It is
+validated when the definitions load: a bad value stops at once with one line per bad variable
+naming the variable, the value and what is allowed (never a traceback from a later step).
+
+``PipelineSettings`` is the Dagster resource: each of its fields can also be changed per run in
+the launchpad, where the same limits apply, and a per-source URL or floor given there wins over
+the variable. A source's own settings (tokens among them) are never resource config, so a token
+never shows in the UI nor is stored with a run: the wiring hands each source its settings
+(``PipelineSettings.configured``), and no module under ``sources/`` reads the environment.
+README's configuration table lists every variable.
 
 A replay or sample run keeps its bookkeeping (last-good markers) inside its own output folder
 and never prunes or writes the live ``snapshots/``: samples never touch live state.
@@ -13,18 +23,28 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Iterator, Mapping
+from functools import cache, lru_cache, partial
 from pathlib import Path
+from typing import Annotated, Any, get_args
 
 import dagster as dg
-from pydantic import Field, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    create_model,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
-from sources.base import Source
+from sources.base import Source, SourceSettings
 from sources.http import HttpSettings
 
 ENV_PREFIX = "INTERMEDIARIES_"
-TRUE = ("1", "true", "yes", "on")
-FALSE = ("0", "false", "no", "off")
+PER_SOURCE = ("source_urls", "min_records")  # read from each source's _URL and _MIN_RECORDS
 LIVE_OUTPUTS = "outputs"
 REPLAY_STATE = ".replay-state"  # last-good markers of replay runs, inside their output folder
 
@@ -108,70 +128,45 @@ class PipelineSettings(dg.ConfigurableResource):
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PipelineSettings:
-        """Read and validate every ``INTERMEDIARIES_*`` variable; raise SettingsError listing
-        each bad one (all of them, so a user fixes them in one go)."""
-        env = os.environ if environ is None else environ
-        reader = _Reader(env)
-        values = {
-            "snapshot_dir": reader.text("SNAPSHOT_DIR", "snapshots"),
-            "output_dir": reader.text("OUTPUT_DIR", "outputs"),
-            "keep_snapshots": reader.integer("KEEP_SNAPSHOTS", 26, minimum=0),
-            "keep_releases": reader.integer("KEEP_RELEASES", 5, minimum=0),
-            "replay_dir": reader.folder("REPLAY_DIR"),
-            "strict_checks": reader.boolean("STRICT_CHECKS", True),
-            "publish_personal_contacts": reader.boolean("PUBLISH_PERSONAL_CONTACTS", False),
-            "max_reject_share": reader.number("MAX_REJECT_SHARE", 0.05, minimum=0.0,
-                                              maximum=1.0),
-            "http_delay": reader.number("HTTP_DELAY", 1.0, minimum=0.0),
-            "http_timeout": reader.number("HTTP_TIMEOUT", 30.0, minimum=0.0, exclusive=True),
-            "http_retries": reader.integer("HTTP_RETRIES", 3, minimum=0),
-            "http_backoff": reader.number("HTTP_BACKOFF", 1.0, minimum=0.0),
-        }
-        from sources.registry import SOURCES  # the registry imports every source module
-
-        for source in SOURCES:
-            reader.url(source.url_variable.removeprefix(ENV_PREFIX), source.name)
-            reader.integer(f"{source.name.upper()}_MIN_RECORDS", 0, minimum=0)
-        reader.integer("SDC_EXPECTED_LEADS", 56, minimum=0)
-        reader.codes("IRS_BMF_NTEE")
-        if reader.problems:
-            raise SettingsError(reader.problems)
-        return cls(**values)
+        """Read and validate every ``INTERMEDIARIES_*`` variable, each source's own included;
+        raise SettingsError listing each bad one (all of them, so a user fixes them in one
+        go)."""
+        return cls(**read_environment(environ).pipeline_values())
 
     @classmethod
     def known_variables(cls) -> set[str]:
         """Every ``INTERMEDIARIES_*`` variable the pipeline reads (README documents each)."""
-        reader = _Reader({})
-        cls.from_env(_Recording(reader.seen))
-        return reader.seen | set(_SOURCE_VARIABLES())
+        return set(environment_model().variables())
 
     @classmethod
     def unknown_variables(cls, environ: Mapping[str, str] | None = None) -> list[str]:
         """Set ``INTERMEDIARIES_*`` variables that nothing reads (a typo is silently ignored
         otherwise), each with the closest known name."""
         env = os.environ if environ is None else environ
-        known = cls.known_variables()
+        known = sorted(cls.known_variables())
         notes = []
         for name in sorted(n for n in env if n.startswith(ENV_PREFIX) and n not in known):
-            close = difflib.get_close_matches(name, sorted(known), n=1)
+            close = difflib.get_close_matches(name, known, n=1)
             notes.append(f"{name} is not a setting" + (f" (did you mean {close[0]}?)"
                                                         if close else ""))
         return notes
 
     def url_for(self, source: Source) -> str:
         """Dagster config first, then the source's environment variable, then the live URL."""
-        return (
-            self.source_urls.get(source.name)
-            or os.environ.get(source.url_variable, "").strip()
-            or source.default_url
-        )
+        return (self.source_urls.get(source.name) or read_environment().url(source)
+                or source.default_url)
 
     def floor_for(self, source: Source) -> int:
         """Dagster config first, then ``INTERMEDIARIES_<SOURCE>_MIN_RECORDS``, then the default."""
         if source.name in self.min_records:
             return self.min_records[source.name]
-        raw = os.environ.get(f"{ENV_PREFIX}{source.name.upper()}_MIN_RECORDS", "").strip()
-        return int(raw) if raw else source.min_records
+        floor = read_environment().floor(source)
+        return source.min_records if floor is None else floor
+
+    def configured(self, source: Source) -> Source:
+        """``source`` with its own settings as the environment gives them (tokens among them:
+        never resource config, so never shown in the UI or stored with a run)."""
+        return source.configured(read_environment().settings_for(source))
 
     def http(self) -> HttpSettings:
         return HttpSettings(
@@ -211,101 +206,159 @@ class PipelineSettings(dg.ConfigurableResource):
         return self.outputs / REPLAY_STATE if self.replaying else self.snapshots
 
 
-def _SOURCE_VARIABLES() -> tuple[str, ...]:  # noqa: N802 (read by source modules)
-    from sources import eventbrite, meetup, meetup_search
 
-    return (eventbrite.TOKEN_VARIABLE, eventbrite.ORGS_VARIABLE, meetup.GROUPS_FILE_VARIABLE,
-            meetup_search.TOKEN_VARIABLE, meetup_search.KEYWORDS_VARIABLE,
-            meetup_search.METROS_VARIABLE)
+# --- the environment: every variable, one model ------------------------------------------------
 
 
-class _Recording(dict):
-    """An empty environment that records which names are asked for."""
+class Environment(BaseSettings):
+    """Every ``INTERMEDIARIES_*`` variable, one field each, validated together. The fields are
+    built from the definitions (``environment_model``): the pipeline's own by their names,
+    ``<source>__url`` and ``<source>__min_records`` per source, ``<source>__<field>`` for each
+    field of a source's own settings that names its variable."""
 
-    def __init__(self, seen: set[str]) -> None:
-        super().__init__()
-        self.seen = seen
+    model_config = SettingsConfigDict(case_sensitive=True, extra="ignore",
+                                      validate_by_alias=True, validate_by_name=False)
 
-    def get(self, key, default=None):  # noqa: ANN001, ANN201
-        self.seen.add(key)
-        return default
+    @classmethod
+    def variables(cls) -> dict[str, FieldInfo]:
+        """Variable name -> its field."""
+        return {field.validation_alias: field for field in cls.model_fields.values()
+                if isinstance(field.validation_alias, str)}
+
+    def pipeline_values(self) -> dict[str, Any]:
+        """The ``PipelineSettings`` fields that a variable sets."""
+        return {name: getattr(self, name) for name in self.model_fields_set
+                if name in PipelineSettings.model_fields}
+
+    def url(self, source: Source) -> str | None:
+        return getattr(self, f"{source.name}__url", None)
+
+    def floor(self, source: Source) -> int | None:
+        return getattr(self, f"{source.name}__min_records", None)
+
+    def settings_for(self, source: Source) -> SourceSettings | None:
+        """The source's own settings: the variables set, the model's defaults otherwise."""
+        if source.settings is None:
+            return None
+        prefix = f"{source.name}__"
+        given = {name.removeprefix(prefix): getattr(self, name)
+                 for name in self.model_fields_set if name.startswith(prefix)}
+        given.pop("url", None)
+        given.pop("min_records", None)
+        return type(source.settings)(**given)
 
 
-class _Reader:
-    """Parses environment values, collecting one line per bad value."""
+class _Variables(EnvSettingsSource):
+    """The variables of a mapping (``os.environ``, or one given), trimmed; a blank one counts as
+    unset, so its default applies."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
-        self.env = env
-        self.problems: list[str] = []
-        self.seen: set[str] = set()
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls, case_sensitive=True)
 
-    def _raw(self, name: str) -> str | None:
-        value = self.env.get(ENV_PREFIX + name)
-        return None if value is None or not value.strip() else value.strip()
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name: value.strip() for name, value in self._environ.items() if value.strip()}
 
-    def _parse(self, name: str, default, allowed: str, convert: Callable):  # noqa: ANN001, ANN202
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        try:
-            return convert(raw)
-        except ValueError:
-            self.problems.append(f"{ENV_PREFIX}{name}={raw!r}: {allowed}")
-            return default
 
-    def text(self, name: str, default: str) -> str:
-        return self._raw(name) or default
+def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
+    """Every variable of ``environ`` (default: the process environment), validated; a
+    SettingsError lists each bad one."""
+    env = os.environ if environ is None else environ
+    return _read(tuple(sorted((name, value) for name, value in env.items()
+                              if name.startswith(ENV_PREFIX))))
 
-    def boolean(self, name: str, default: bool) -> bool:
-        def convert(raw: str) -> bool:
-            if raw.lower() in TRUE:
-                return True
-            if raw.lower() in FALSE:
-                return False
-            raise ValueError(raw)
 
-        return self._parse(name, default, "expected true or false (also 1/0, yes/no, on/off)",
-                           convert)
+@lru_cache(maxsize=8)  # the assets ask once per source; the variables do not change in a run
+def _read(variables: tuple[tuple[str, str], ...]) -> Environment:
+    model = environment_model()
+    given = dict(variables)
+    try:
+        return model(_build_sources=((_Variables(model, given),), {}))
+    except ValidationError as error:
+        raise SettingsError(list(_problems(error, model.variables(), given))) from None
 
-    def integer(self, name: str, default: int, minimum: int) -> int:
-        def convert(raw: str) -> int:
-            value = int(raw)
-            if value < minimum:
-                raise ValueError(raw)
-            return value
 
-        return self._parse(name, default, f"expected a whole number ≥ {minimum}", convert)
+@cache
+def environment_model() -> type[Environment]:
+    """The ``Environment`` of the registered sources (imported here: the registry imports every
+    source module)."""
+    from sources.registry import SOURCES
 
-    def number(self, name: str, default: float, minimum: float, maximum: float | None = None,
-               exclusive: bool = False) -> float:
-        low = f"> {minimum:g}" if exclusive else f"≥ {minimum:g}"
-        allowed = f"expected a number {low}" + (f" and ≤ {maximum:g}" if maximum is not None
-                                                  else "")
+    fields: dict[str, Any] = {
+        name: _read_from(field, ENV_PREFIX + name.upper(),
+                         *([AfterValidator(_existing_folder)] if name == "replay_dir" else []))
+        for name, field in PipelineSettings.model_fields.items() if name not in PER_SOURCE
+    }
+    for source in SOURCES:
+        fields[f"{source.name}__url"] = (
+            Annotated[str | None, AfterValidator(partial(_source_url, source.name))],
+            Field(None, validation_alias=source.url_variable))
+        fields[f"{source.name}__min_records"] = (
+            int | None,
+            Field(None, ge=0, validation_alias=f"{ENV_PREFIX}{source.name.upper()}_MIN_RECORDS"))
+        own = type(source.settings).model_fields if source.settings is not None else {}
+        for name, field in own.items():
+            if isinstance(field.validation_alias, str):  # the others are fixed in code
+                fields[f"{source.name}__{name}"] = _read_from(field, field.validation_alias)
+    return create_model("Environment", __base__=Environment, **fields)
 
-        def convert(raw: str) -> float:
-            value = float(raw)
-            if value != value or value < minimum or (exclusive and value == minimum) or (
-                    maximum is not None and value > maximum):
-                raise ValueError(raw)
-            return value
 
-        return self._parse(name, default, allowed, convert)
+def _read_from(field: FieldInfo, variable: str, *checks: Any) -> tuple[Any, FieldInfo]:
+    """A field of the environment: ``field``'s type, limits and default, read from
+    ``variable``."""
+    metadata = (*field.metadata, *checks)
+    annotation = Annotated[(field.annotation, *metadata)] if metadata else field.annotation
+    return annotation, Field(field.default, validation_alias=variable,
+                             description=field.description)
 
-    def folder(self, name: str) -> str:
-        raw = self._raw(name)
-        if raw is not None and not Path(raw).is_dir():
-            self.problems.append(f"{ENV_PREFIX}{name}={raw!r}: no such folder; expected a "
-                                 "folder of snapshots (<source>/<stamp>/manifest.json)")
-        return raw or ""
 
-    def codes(self, name: str) -> None:
-        from sources.irs_bmf import ntee_codes
+def _existing_folder(value: str) -> str:
+    if value and not Path(value).is_dir():
+        raise ValueError("no such folder; expected a folder of snapshots "
+                         "(<source>/<stamp>/manifest.json)")
+    return value
 
-        self._parse(name, None, "expected comma-separated NTEE codes such as T31, T30",
-                    ntee_codes)
 
-    def url(self, name: str, source: str) -> None:
-        raw = self._raw(name)
-        if raw is not None and not is_http_url(raw):
-            self.problems.append(f"{ENV_PREFIX}{name}={raw!r}: the {source} source URL must "
-                                 "start with http:// or https://")
+def _source_url(source: str, value: str | None) -> str | None:
+    if value and not is_http_url(value):
+        raise ValueError(f"the {source} source URL must start with http:// or https://")
+    return value
+
+
+def _problems(error: ValidationError, fields: Mapping[str, FieldInfo],
+              given: Mapping[str, str]) -> Iterator[str]:
+    """One line per bad variable: its name, its value and what is allowed."""
+    seen = set()
+    for problem in error.errors():
+        variable = str(problem["loc"][0])
+        if variable in seen:
+            continue
+        seen.add(variable)
+        field = fields[variable]
+        value = "[REDACTED]" if _is_secret(field) else given.get(variable, "")
+        yield f"{variable}={value!r}: {_allowed(field, problem)}"
+
+
+def _allowed(field: FieldInfo, problem: Mapping[str, Any]) -> str:
+    """What a field accepts: a validator's own words, else its type and limits."""
+    if problem["type"] == "value_error":
+        return str(problem["ctx"]["error"])
+    kind = next((t for t in (bool, int, float) if t in (field.annotation,
+                                                         *get_args(field.annotation))), None)
+    if kind is bool:
+        return "expected true or false (also 1/0, yes/no, on/off)"
+    limits = " and ".join(f"{sign} {getattr(limit, attribute):g}"
+                          for limit in field.metadata
+                          for attribute, sign in _LIMITS if hasattr(limit, attribute))
+    if kind is int:
+        return "expected a whole number" + (f" {limits}" if limits else "")
+    if kind is float:
+        return "expected a number" + (f" {limits}" if limits else "")
+    return str(problem["msg"])
+
+
+_LIMITS = (("gt", ">"), ("ge", "≥"), ("lt", "<"), ("le", "≤"))
+
+
+def _is_secret(field: FieldInfo) -> bool:
+    return SecretStr in (field.annotation, *get_args(field.annotation))

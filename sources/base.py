@@ -2,14 +2,23 @@
 
 Adding a source means writing one module that defines a ``Source`` and registering it in
 ``sources.registry``; the pipeline builds its assets, checks and configuration from that.
+
+A source that can be configured declares its settings next to its code as a ``SourceSettings``
+model, each field named after the environment variable it is read from. No source reads the
+environment: the pipeline reads every variable in one place (``pipelines/settings.py``) and
+hands each source its settings (``Source.configured``), so fetch plans and parsers only ever
+see values given as arguments.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial, update_wrapper
+from typing import Any, TypeVar
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 from schemas.table import Table
 from sources.errors import FetchError
@@ -70,6 +79,23 @@ class Recorder:
         return body
 
 
+class SourceSettings(BaseModel):
+    """A source's own settings. Each field that users set names its environment variable as
+    its ``validation_alias`` (the pipeline reads it from there, and nothing else does); fields
+    without one are fixed in code. Built by field name in code and tests."""
+
+    model_config = ConfigDict(frozen=True, validate_by_name=True, validate_by_alias=True)
+
+
+Function = TypeVar("Function", bound=Callable)
+
+
+def bound(function: Function, /, **arguments: Any) -> Function:
+    """``function`` with some arguments given (a source's settings), keeping its name and
+    docstring (the UI describes a check by its function's docstring)."""
+    return update_wrapper(partial(function, **arguments), function)  # type: ignore[return-value]
+
+
 FetchPlan = Callable[[Recorder, str, Mapping[str, pd.DataFrame]], None]
 Parser = Callable[[Snapshot], pd.DataFrame]
 ToListings = Callable[[pd.DataFrame], pd.DataFrame]
@@ -114,6 +140,19 @@ class Source:
     activity: Parser | None = None
     homepage: str = ""
     license_note: str = ""
+    # The settings this source runs with (its own SourceSettings model; defaults until the
+    # pipeline configures it), and how to build the source again with other settings.
+    settings: SourceSettings | None = None
+    define: Callable[[Any], Source] | None = None
+
+    def configured(self, settings: SourceSettings | None) -> Source:
+        """This source running with ``settings`` (an instance of its own settings model)."""
+        if settings is None or self.define is None:
+            return self
+        if type(settings) is not type(self.settings):
+            raise TypeError(f"{self.name} takes {type(self.settings).__name__}, not "
+                            f"{type(settings).__name__}")
+        return self.define(settings)
 
     @property
     def tables(self) -> tuple[Table, tuple[Table, ...]]:

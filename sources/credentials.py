@@ -1,21 +1,23 @@
-"""API tokens: read from the environment, sent only as a header, scrubbed from everything kept.
+"""API tokens: given in a source's settings, sent only as a header, scrubbed from everything kept.
 
-A token must never reach a log, a snapshot, metadata, an exception or an output. Clients send it
-as a header (never in a URL); whatever text an API answers is passed through ``redact`` before it
-is archived or put into an error message, in case the API echoes the request.
+A token must never reach a log, a snapshot, metadata, an exception or an output. It is held as a
+``SecretStr`` (shown as ``**********``) until a client sends it as a header (never in a URL);
+whatever text an API answers is passed through ``redact`` before it is archived or put into an
+error message, in case the API echoes the request.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+
+from pydantic import SecretStr
 
 REDACTED = "[REDACTED]"
 
 
-def token_from_env(variable: str, environ: Mapping[str, str] = os.environ) -> str | None:
-    """The token in ``variable``, or None when it is unset or blank."""
-    return environ.get(variable, "").strip() or None
+def secret(token: SecretStr | None) -> str | None:
+    """The token's text, or None when it is unset or blank."""
+    return (token.get_secret_value().strip() or None) if token is not None else None
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -13,7 +13,6 @@ event pages. No token, a rejected token or a rate limit skips the source with a 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -22,13 +21,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
+from pydantic import Field, SecretStr
 
 from geography import usps_code
 from schemas.catalogue import HTTP_URL
 from schemas.meetup import EVENTBRITE_EVENTS, EVENTBRITE_ORGANIZATIONS
 from schemas.table import pandera_schema
-from sources.base import Recorder, Source
-from sources.credentials import bearer, redact, redact_bytes, token_from_env
+from sources.base import Recorder, Source, SourceSettings, bound
+from sources.credentials import bearer, redact, redact_bytes, secret
 from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.event_status import event_status
 from sources.snapshot import Page, Snapshot
@@ -51,6 +51,16 @@ RATE_LIMITED = "Eventbrite's rate limit is used up (HTTP 429); skipped this run,
 _ORGANIZATION = re.compile(r"/organizations/(\d+)/events/")
 
 
+class EventbriteSettings(SourceSettings):
+    """The token and the organizations whose events are read. The list is checked when the
+    fetch starts (a wrong entry fails this source, not the run)."""
+
+    token: SecretStr | None = Field(None, validation_alias=TOKEN_VARIABLE,
+                                    description="Eventbrite private token (never shown).")
+    organizations: str = Field("", validation_alias=ORGS_VARIABLE,
+                               description="Comma-separated Eventbrite organization ids.")
+
+
 def organization_ids(text: str) -> tuple[list[str], list[str]]:
     """'123, 456,abc' -> (['123', '456'], ['abc']): ids to read, and entries that are not ids."""
     entries = [e.strip() for e in text.split(",") if e.strip()]
@@ -70,12 +80,13 @@ def events_url(base: str, organization: str, continuation: str | None = None) ->
 # --- fetch -----------------------------------------------------------------------------------
 
 
-def fetch(recorder: Recorder, url: str, upstream: Mapping[str, pd.DataFrame]) -> None:
+def fetch(recorder: Recorder, url: str, upstream: Mapping[str, pd.DataFrame],
+          settings: EventbriteSettings) -> None:
     """The Source's fetch plan: read every configured organization, or raise SourceSkipped."""
-    token = token_from_env(TOKEN_VARIABLE)
+    token = secret(settings.token)
     if not token:
         raise SourceSkipped("eventbrite", url, NO_TOKEN, "an Eventbrite token")
-    organizations, invalid = organization_ids(os.environ.get(ORGS_VARIABLE, ""))
+    organizations, invalid = organization_ids(settings.organizations)
     if invalid:
         raise FetchError("eventbrite", url, f"{ORGS_VARIABLE} has entries that are not "
                          f"organization ids: {', '.join(invalid)}", "comma-separated numeric ids")
@@ -297,16 +308,23 @@ def shared_events(snapshot: Snapshot) -> pd.DataFrame:
                          source="eventbrite")
 
 
-SOURCE = Source(
-    name="eventbrite",
-    title="Eventbrite events of configured organizations (needs an Eventbrite token)",
-    default_url=URL,
-    table=EVENTBRITE_ORGANIZATIONS,
-    fetch=fetch,
-    parse=parse,
-    to_listings=to_listings,
-    min_records=0,
-    events=shared_events,
-    homepage="https://www.eventbrite.com/platform/api",
-    license_note="Eventbrite API terms apply; facts about public events only.",
-)
+def define(settings: EventbriteSettings) -> Source:
+    """The Eventbrite source, reading the organizations of ``settings`` with its token."""
+    return Source(
+        name="eventbrite",
+        title="Eventbrite events of configured organizations (needs an Eventbrite token)",
+        default_url=URL,
+        table=EVENTBRITE_ORGANIZATIONS,
+        fetch=bound(fetch, settings=settings),
+        parse=parse,
+        to_listings=to_listings,
+        min_records=0,
+        events=shared_events,
+        homepage="https://www.eventbrite.com/platform/api",
+        license_note="Eventbrite API terms apply; facts about public events only.",
+        settings=settings,
+        define=define,
+    )
+
+
+SOURCE = define(EventbriteSettings())

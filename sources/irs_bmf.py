@@ -26,21 +26,22 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import cache
-from typing import Any, TextIO
+from typing import Annotated, Any, TextIO
 
 import pandas as pd
 import pandera.pandas as pa
 import us
+from pydantic import BeforeValidator, Field
+from pydantic_settings import NoDecode
 
 from schemas.irs_bmf import IRS_BMF_FOUNDATIONS
 from schemas.table import pandera_schema
-from sources.base import Recorder, Source
+from sources.base import Recorder, Source, SourceSettings, bound
 from sources.errors import ParseError, SnapshotError
 from sources.http import PoliteClient
 from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short
@@ -72,9 +73,21 @@ def ntee_codes(text: str | None) -> tuple[str, ...]:
     return codes or NTEE_CODES
 
 
-def parse_configured(snapshot: Snapshot) -> Parsed:
-    """``parse`` with the NTEE codes of the setting (validated when settings load)."""
-    return parse(snapshot, ntee_codes(os.environ.get(NTEE_VARIABLE)))
+def _codes_setting(value: object) -> tuple[str, ...]:
+    """The setting as text ('T31, T30') or as codes; ValueError says what is allowed."""
+    text = value if isinstance(value, str) else ",".join(value)  # type: ignore[arg-type]
+    try:
+        return ntee_codes(text)
+    except ValueError:
+        raise ValueError("expected comma-separated NTEE codes such as T31, T30") from None
+
+
+class IrsBmfSettings(SourceSettings):
+    """Which exempt organizations are kept."""
+
+    ntee: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_codes_setting)] = Field(
+        NTEE_CODES, validation_alias=NTEE_VARIABLE,
+        description="NTEE codes of the organizations kept (T31: community foundations).")
 # Community foundations usually serve a county or a multi-county region, rarely one city.
 SERVICE_AREA = "county"
 # The regional files are tens to a few hundred MB each, over the client's general 50 MB cap;
@@ -424,16 +437,23 @@ def to_listings(records: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-SOURCE = Source(
-    name=NAME,
-    title="IRS Exempt Organizations Business Master File: community foundations (NTEE T31)",
-    default_url=URL,
-    table=IRS_BMF_FOUNDATIONS,
-    fetch=fetch,
-    parse=parse_configured,
-    to_listings=to_listings,
-    min_records=500,  # about a thousand T31 organizations; far fewer means a broken extract
-    homepage=HOMEPAGE,
-    license_note="IRS public data: the EO BMF extract is a U.S. government work, published "
-    "for public use without restriction (17 U.S.C. 105).",
-)
+def define(settings: IrsBmfSettings) -> Source:
+    """The BMF source, keeping the NTEE codes of ``settings``."""
+    return Source(
+        name=NAME,
+        title="IRS Exempt Organizations Business Master File: community foundations (NTEE T31)",
+        default_url=URL,
+        table=IRS_BMF_FOUNDATIONS,
+        fetch=fetch,
+        parse=bound(parse, ntee_codes=settings.ntee),
+        to_listings=to_listings,
+        min_records=500,  # about a thousand T31 organizations; far fewer means a broken extract
+        homepage=HOMEPAGE,
+        license_note="IRS public data: the EO BMF extract is a U.S. government work, published "
+        "for public use without restriction (17 U.S.C. 105).",
+        settings=settings,
+        define=define,
+    )
+
+
+SOURCE = define(IrsBmfSettings())

@@ -18,7 +18,6 @@ From one snapshot: ``parse`` (the Source's table) lists the groups whose calenda
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -32,12 +31,13 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 from icalendar import Calendar
 from icalendar.parser import Contentline
+from pydantic import Field
 
 from geography import usps_code
 from schemas.catalogue import HTTP_URL
 from schemas.meetup import MEETUP_ACTIVITY, MEETUP_EVENTS, MEETUP_FEEDS, MEETUP_GROUPS
 from schemas.table import pandera_schema
-from sources.base import Recorder, SideTable, Source
+from sources.base import Recorder, SideTable, Source, SourceSettings, bound
 from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.event_status import event_status
 from sources.snapshot import Snapshot, SnapshotWriter, load_snapshot, utc_now
@@ -102,9 +102,12 @@ def read_group_list(text: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def groups_file(environ: Mapping[str, str] = os.environ) -> Path:
-    configured = environ.get(GROUPS_FILE_VARIABLE, "").strip()
-    return Path(configured) if configured else DEFAULT_GROUPS_FILE
+class MeetupSettings(SourceSettings):
+    """Which groups are read besides the brigades'. A configured file that is missing fails
+    this source when its fetch starts (the default list may be absent: no extra groups)."""
+
+    groups_file: Path = Field(DEFAULT_GROUPS_FILE, validation_alias=GROUPS_FILE_VARIABLE,
+                              description="Extra Meetup groups to follow, one URL per line.")
 
 
 @dataclass(frozen=True)
@@ -145,12 +148,13 @@ def plan_groups(
 # --- fetch -----------------------------------------------------------------------------------
 
 
-def fetch(recorder: Recorder, url: str, upstream: Mapping[str, pd.DataFrame]) -> None:
+def fetch(recorder: Recorder, url: str, upstream: Mapping[str, pd.DataFrame],
+          groups_file: Path = DEFAULT_GROUPS_FILE) -> None:
     """Archive the group list, then each group's feed. A gone or failing feed is recorded and
     skipped; once the host is marked down the plan stops, so an unreachable Meetup costs seconds,
     and when no feed at all could be read the fetch fails rather than report every group lost.
     """
-    extra = _extra_group_urls(url)
+    extra = _extra_group_urls(url, groups_file)
     groups, ignored = plan_groups(upstream.get("cfa"), extra)
     if not groups:  # nothing to ask Meetup about: not a failure, and not new data either
         raise SourceSkipped("meetup", url, "no Meetup groups are known: the Code for America "
@@ -190,8 +194,7 @@ def archive_plan(
                body=json.dumps(plan, indent=2).encode(), retrieved_at=utc_now())
 
 
-def _extra_group_urls(url: str) -> list[str]:
-    path = groups_file()
+def _extra_group_urls(url: str, path: Path) -> list[str]:
     if not path.is_file():
         if path == DEFAULT_GROUPS_FILE:
             return []
@@ -583,26 +586,33 @@ def health(records: pd.DataFrame, last_good: Mapping | None) -> str | None:
     return None
 
 
-SOURCE = Source(
-    name="meetup",
-    title="Meetup civic-tech groups and events (public iCalendar feeds)",
-    default_url=URL,
-    table=MEETUP_GROUPS,
-    fetch=fetch,
-    parse=parse,
-    to_listings=to_listings,
-    min_records=0,
-    needs=("cfa",),
-    health=health,
-    profile=profile,
-    side_tables=(
-        SideTable(MEETUP_FEEDS, parse_feeds),
-        SideTable(MEETUP_ACTIVITY, lambda snapshot: activity(
-            parse_feeds(snapshot), parse_events(snapshot), snapshot_day(snapshot))),
-    ),
-    events=shared_events,
-    activity=listing_activity,
-    homepage="https://www.meetup.com",
-    license_note="Facts from public Meetup group calendars (names, dates, places); see "
-    "meetup.com/terms.",
-)
+def define(settings: MeetupSettings) -> Source:
+    """The Meetup source, reading the brigades' groups and those of ``settings.groups_file``."""
+    return Source(
+        name="meetup",
+        title="Meetup civic-tech groups and events (public iCalendar feeds)",
+        default_url=URL,
+        table=MEETUP_GROUPS,
+        fetch=bound(fetch, groups_file=settings.groups_file),
+        parse=parse,
+        to_listings=to_listings,
+        min_records=0,
+        needs=("cfa",),
+        health=health,
+        profile=profile,
+        side_tables=(
+            SideTable(MEETUP_FEEDS, parse_feeds),
+            SideTable(MEETUP_ACTIVITY, lambda snapshot: activity(
+                parse_feeds(snapshot), parse_events(snapshot), snapshot_day(snapshot))),
+        ),
+        events=shared_events,
+        activity=listing_activity,
+        homepage="https://www.meetup.com",
+        license_note="Facts from public Meetup group calendars (names, dates, places); see "
+        "meetup.com/terms.",
+        settings=settings,
+        define=define,
+    )
+
+
+SOURCE = define(MeetupSettings())

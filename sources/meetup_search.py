@@ -13,20 +13,21 @@ every error message is redacted.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import NoDecode
 
 from geography import country_code, usps_code
 from schemas.meetup import MEETUP_SEARCH_GROUPS
 from schemas.table import pandera_schema
-from sources.base import Recorder, Source
-from sources.credentials import bearer, redact, redact_bytes, token_from_env
+from sources.base import Recorder, Source, SourceSettings, bound
+from sources.credentials import bearer, redact, redact_bytes, secret
 from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.http import PoliteClient
 from sources.meetup import group_page
@@ -97,17 +98,6 @@ DEFAULT_METROS = tuple(Metro(*m) for m in (
 ))
 
 
-@dataclass(frozen=True)
-class SearchSettings:
-    """What to search for and where. Each metro x keyword is one search of up to max_pages."""
-
-    keywords: tuple[str, ...] = DEFAULT_KEYWORDS
-    metros: tuple[Metro, ...] = DEFAULT_METROS
-    radius_miles: int = 50
-    page_size: int = 50
-    max_pages: int = 20
-
-
 def parse_metros(text: str) -> tuple[Metro, ...]:
     """'Denver=39.74,-104.99; Austin=30.27,-97.74' -> metros. ValueError names a bad entry."""
     metros = []
@@ -121,20 +111,49 @@ def parse_metros(text: str) -> tuple[Metro, ...]:
     return tuple(metros)
 
 
-def settings_from_env(environ: Mapping[str, str] = os.environ) -> SearchSettings:
-    """Keywords (comma separated) and metros from the environment, else the defaults."""
-    keywords = tuple(k.strip() for k in environ.get(KEYWORDS_VARIABLE, "").split(",") if k.strip())
-    metros = parse_metros(environ.get(METROS_VARIABLE, ""))
-    return SearchSettings(keywords=keywords or DEFAULT_KEYWORDS, metros=metros or DEFAULT_METROS)
+def _keywords_setting(value: object) -> object:
+    """Comma-separated keywords; none at all means the defaults."""
+    if not isinstance(value, str):
+        return value
+    return tuple(k.strip() for k in value.split(",") if k.strip()) or DEFAULT_KEYWORDS
+
+
+def _metros_setting(value: object) -> object:
+    """'Name=latitude,longitude; ...'; none at all means the defaults."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return parse_metros(value) or DEFAULT_METROS
+    except ValueError as error:
+        raise ValueError("expected 'Name=latitude,longitude' entries separated by ';' "
+                         f"({error})") from None
+
+
+class SearchSettings(SourceSettings):
+    """The token, what to search for and where. Each metro x keyword is one search of up to
+    max_pages (the last three are fixed here, not settings)."""
+
+    token: SecretStr | None = Field(None, validation_alias=TOKEN_VARIABLE,
+                                    description="Meetup Pro OAuth token (never shown).")
+    keywords: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_keywords_setting)] = Field(
+        DEFAULT_KEYWORDS, validation_alias=KEYWORDS_VARIABLE,
+        description="Comma-separated search keywords.")
+    metros: Annotated[tuple[Metro, ...], NoDecode, BeforeValidator(_metros_setting)] = Field(
+        DEFAULT_METROS, validation_alias=METROS_VARIABLE,
+        description="Where to search: 'Name=latitude,longitude; ...'.")
+    radius_miles: int = 50
+    page_size: int = 50
+    max_pages: int = 20
 
 
 # --- fetch -----------------------------------------------------------------------------------
 
 
-def fetch(recorder: Recorder, url: str, upstream: Mapping[str, pd.DataFrame]) -> None:
+def fetch(recorder: Recorder, url: str, upstream: Mapping[str, pd.DataFrame],
+          settings: SearchSettings) -> None:
     """The Source's fetch plan: search, or raise SourceSkipped with the reason."""
-    reason = search(recorder.client, recorder.writer, url, token_from_env(TOKEN_VARIABLE),
-                    settings_from_env(), recorder.progress)
+    reason = search(recorder.client, recorder.writer, url, secret(settings.token), settings,
+                    recorder.progress)
     if reason:
         raise SourceSkipped("meetup_search", url, reason, "a valid Meetup Pro OAuth token")
 
@@ -335,15 +354,23 @@ def to_listings(records: pd.DataFrame) -> pd.DataFrame:
                           kind="civic_tech_group")
 
 
-SOURCE = Source(
-    name="meetup_search",
-    title="Meetup group search for civic-tech and open-data groups (needs a Meetup Pro token)",
-    default_url=URL,
-    table=MEETUP_SEARCH_GROUPS,
-    fetch=fetch,
-    parse=parse,
-    to_listings=to_listings,
-    min_records=0,
-    homepage="https://www.meetup.com/api/guide/",
-    license_note="Meetup API terms apply; facts about public groups only.",
-)
+def define(settings: SearchSettings) -> Source:
+    """The Meetup search source, searching as ``settings`` say."""
+    return Source(
+        name="meetup_search",
+        title="Meetup group search for civic-tech and open-data groups (needs a Meetup Pro "
+        "token)",
+        default_url=URL,
+        table=MEETUP_SEARCH_GROUPS,
+        fetch=bound(fetch, settings=settings),
+        parse=parse,
+        to_listings=to_listings,
+        min_records=0,
+        homepage="https://www.meetup.com/api/guide/",
+        license_note="Meetup API terms apply; facts about public groups only.",
+        settings=settings,
+        define=define,
+    )
+
+
+SOURCE = define(SearchSettings())

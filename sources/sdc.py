@@ -12,7 +12,6 @@ ends an address, "Contact:" starts the contact people ("Name, Title" is split).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,11 +22,12 @@ import pandas as pd
 import us
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PreformattedString
+from pydantic import Field
 
 from geography import usps_code
 from schemas.sdc import SDC_AGENCIES
 from schemas.table import pandera_schema
-from sources.base import Recorder, Source
+from sources.base import Recorder, Source, SourceSettings, bound
 from sources.errors import FetchError, ParseError
 from sources.rejects import Parsed, keep_valid_rows
 from sources.snapshot import Snapshot
@@ -37,6 +37,15 @@ URL = "https://www.census.gov/about/partners/sdc/member-network.html"
 HOMEPAGE = "https://www.census.gov/about/partners/sdc.html"
 ROLES = ("lead", "coordinating", "affiliate")
 AREAS = frozenset(s.abbr for s in us.states.STATES_AND_TERRITORIES)  # 50 states, DC, PR, islands
+EXPECTED_LEADS = 56  # 50 states, DC, PR and the island areas
+
+
+class SdcSettings(SourceSettings):
+    """What the SDC's checks expect."""
+
+    expected_leads: int = Field(
+        EXPECTED_LEADS, ge=0, validation_alias="INTERMEDIARIES_SDC_EXPECTED_LEADS",
+        description="Lead agencies expected; any other number stops the publish.")
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "aside", "footer", "form",
                    "svg", "iframe", "head", "button", "select"})
@@ -513,7 +522,7 @@ def state_summary(records: pd.DataFrame) -> pd.DataFrame:
     return summary.rename_axis("state").reset_index()
 
 
-def lead_count_problem(records: pd.DataFrame, expected_leads: int = 56) -> str | None:
+def lead_count_problem(records: pd.DataFrame, expected_leads: int = EXPECTED_LEADS) -> str | None:
     """What is wrong with the lead agencies (one per state, DC, PR and island area), or None."""
     leads = records.loc[records["role"] == "lead", "state"].dropna()
     problems = []
@@ -707,15 +716,11 @@ def _joined(values: Iterable[str]) -> str | None:
     return "; ".join(v for v in values if v) or None
 
 
-def expected_leads() -> int:
-    """56 leads (50 states, DC, PR and the island areas) unless configured otherwise."""
-    return int(os.environ.get("INTERMEDIARIES_SDC_EXPECTED_LEADS", "56"))
-
-
-def health(records: pd.DataFrame, profile: Mapping | None) -> str | None:
+def health(records: pd.DataFrame, profile: Mapping | None,
+           expected_leads: int = EXPECTED_LEADS) -> str | None:
     """One lead per state or territory, and no state that had agencies left without any."""
     problems = [
-        lead_count_problem(records, expected_leads()),
+        lead_count_problem(records, expected_leads),
         missing_states_problem(records, set((profile or {}).get("states", []))),
     ]
     return "; ".join(p for p in problems if p) or None
@@ -725,17 +730,24 @@ def profile(records: pd.DataFrame) -> dict:
     return {"states": sorted(set(records["state"].dropna()))}
 
 
-SOURCE = Source(
-    name="sdc",
-    title="U.S. Census Bureau State Data Center member network (census.gov)",
-    default_url=URL,
-    table=SDC_AGENCIES,
-    fetch=fetch,
-    parse=parse,
-    to_listings=to_listings,
-    min_records=56,
-    health=health,
-    profile=profile,
-    summary=state_summary,
-    homepage=HOMEPAGE,
-)
+def define(settings: SdcSettings) -> Source:
+    """The SDC source, its lead count checked against ``settings``."""
+    return Source(
+        name="sdc",
+        title="U.S. Census Bureau State Data Center member network (census.gov)",
+        default_url=URL,
+        table=SDC_AGENCIES,
+        fetch=fetch,
+        parse=parse,
+        to_listings=to_listings,
+        min_records=56,
+        health=bound(health, expected_leads=settings.expected_leads),
+        profile=profile,
+        summary=state_summary,
+        homepage=HOMEPAGE,
+        settings=settings,
+        define=define,
+    )
+
+
+SOURCE = define(SdcSettings())

@@ -29,6 +29,7 @@ from pipelines.fetch.concurrent import fetch_all, waves
 from pipelines.fetch.one_source import FetchOutcome
 from pipelines.fetch.records import SourceRecords, parse_source
 from pipelines.publish.release import build_release, publish
+from pipelines.settings import PipelineSettings
 from sources.base import Source
 from sources.errors import SnapshotError, SourceError
 from sources.http import HttpSettings
@@ -312,6 +313,7 @@ class Lab:
     def __init__(self, work: Path, http: HttpSettings = FAULT_HTTP) -> None:
         self.work = work
         self.http = http
+        self.settings = PipelineSettings()  # hands each source its settings from the environment
         self.snapshots = work / "snapshots"
         self.out = work / "out"
         self.sites = {s.name: Site(recorded_answers(s)) for s in SOURCES}
@@ -360,6 +362,7 @@ class Lab:
         for wave in waves(SOURCES):
             upstream = {name: runs[name].records.records for s in wave for name in s.needs
                         if name in runs}
+            wave = [self.settings.configured(s) for s in wave]  # as the assets hand them over
             done = fetch_all([(s, self.urls[s.name]) for s in wave], self.snapshots,
                              self.http, upstream)
             for source in wave:

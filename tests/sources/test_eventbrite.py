@@ -42,17 +42,15 @@ def polite_client() -> PoliteClient:
                         settings=HttpSettings(per_host_delay=0, backoff_factor=0, retries=1))
 
 
-def run(tmp_path, monkeypatch, routes, organizations=ORGANIZATION, token=TOKEN):
-    """The fetch plan against a local API; returns (snapshot, server)."""
-    if token:
-        monkeypatch.setenv(eventbrite.TOKEN_VARIABLE, token)
-    else:
-        monkeypatch.delenv(eventbrite.TOKEN_VARIABLE, raising=False)
-    monkeypatch.setenv(eventbrite.ORGS_VARIABLE, organizations)
+def run(tmp_path, routes, organizations=ORGANIZATION, token=TOKEN):
+    """The source's fetch plan, with these settings, against a local API; returns (snapshot,
+    server)."""
+    settings = eventbrite.EventbriteSettings(token=token, organizations=organizations)
+    fetch = eventbrite.SOURCE.configured(settings).fetch
     with serve(routes) as server:
         writer = SnapshotWriter(tmp_path / "snapshots", "eventbrite")
         try:
-            eventbrite.fetch(Recorder(polite_client(), writer), server.url + "/v3", {})
+            fetch(Recorder(polite_client(), writer), server.url + "/v3", {})
         finally:
             snapshot = writer.close()
     return snapshot, server
@@ -68,16 +66,16 @@ def test_organization_ids_are_read_from_a_comma_separated_list():
                                                                         ["kc-civic"])
 
 
-def test_pages_are_followed_by_their_continuation(tmp_path, monkeypatch):
-    snapshot, server = run(tmp_path, monkeypatch, api_routes())
+def test_pages_are_followed_by_their_continuation(tmp_path):
+    snapshot, server = run(tmp_path, api_routes())
     assert [p.url.split("/v3")[1] for p in snapshot.pages] == [
         path_of(ORGANIZATION).removeprefix("/v3"),
         path_of(ORGANIZATION, "dGhpcyBpcyBwYWdlIDE").removeprefix("/v3")]
     assert server.hits(path_of(ORGANIZATION))[0].headers["Authorization"] == f"Bearer {TOKEN}"
 
 
-def test_events_become_rows_with_utc_times_and_venue_places(tmp_path, monkeypatch):
-    snapshot, _ = run(tmp_path, monkeypatch, api_routes())
+def test_events_become_rows_with_utc_times_and_venue_places(tmp_path):
+    snapshot, _ = run(tmp_path, api_routes())
     events = eventbrite.parse_events(snapshot).set_index("event_id")
     assert len(events) == 3
     open_data_day = events.loc["eventbrite:912345678901"]
@@ -100,8 +98,8 @@ def test_a_page_whose_events_have_no_ids_fails_loudly(tmp_path):
         eventbrite.parse_events(snapshot)
 
 
-def test_an_organization_is_named_after_its_usual_organizer(tmp_path, monkeypatch):
-    snapshot, _ = run(tmp_path, monkeypatch, api_routes())
+def test_an_organization_is_named_after_its_usual_organizer(tmp_path):
+    snapshot, _ = run(tmp_path, api_routes())
     organizations = eventbrite.parse(snapshot)
     assert organizations.to_dict("records")[0] | {"source_url": None, "retrieved_at": None} == {
         "record_id": f"eventbrite:{ORGANIZATION}",
@@ -120,55 +118,61 @@ def test_an_organization_is_named_after_its_usual_organizer(tmp_path, monkeypatc
         ["eventbrite", ORGANIZATION, "civic_tech_group"]]
 
 
-def test_an_unknown_organization_is_recorded_and_the_others_are_read(tmp_path, monkeypatch):
-    snapshot, _ = run(tmp_path, monkeypatch, api_routes(), organizations=f"999,{ORGANIZATION}")
+def test_an_unknown_organization_is_recorded_and_the_others_are_read(tmp_path):
+    snapshot, _ = run(tmp_path, api_routes(), organizations=f"999,{ORGANIZATION}")
     assert "HTTP 404" in snapshot.failures[0].error
     assert len(eventbrite.parse_events(snapshot)) == 3
     assert eventbrite.parse(snapshot)["eventbrite_organization_id"].tolist() == [ORGANIZATION]
 
 
-def test_without_a_token_the_source_is_skipped_before_any_request(tmp_path, monkeypatch):
+def test_without_a_token_the_source_is_skipped_before_any_request(tmp_path):
     with pytest.raises(SourceSkipped, match=f"{eventbrite.TOKEN_VARIABLE} is not set"):
-        run(tmp_path, monkeypatch, api_routes(), token=None)
+        run(tmp_path, api_routes(), token=None)
 
 
-def test_without_organizations_the_source_is_skipped(tmp_path, monkeypatch):
+def test_without_organizations_the_source_is_skipped(tmp_path):
     with pytest.raises(SourceSkipped, match=f"{eventbrite.ORGS_VARIABLE} names no organizations"):
-        run(tmp_path, monkeypatch, api_routes(), organizations=" ")
+        run(tmp_path, api_routes(), organizations=" ")
 
 
-def test_a_misconfigured_organization_list_is_a_clear_error(tmp_path, monkeypatch):
+def test_a_misconfigured_organization_list_is_a_clear_error(tmp_path):
     with pytest.raises(FetchError, match="not organization ids: kc-civic"):
-        run(tmp_path, monkeypatch, api_routes(), organizations="kc-civic")
+        run(tmp_path, api_routes(), organizations="kc-civic")
 
 
-def test_a_rejected_token_skips_the_source_and_stays_secret(tmp_path, monkeypatch):
+def test_the_token_is_never_shown_by_the_settings():
+    settings = eventbrite.EventbriteSettings(token=TOKEN, organizations=ORGANIZATION)
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
+    assert TOKEN not in repr(eventbrite.SOURCE.configured(settings))
+
+
+def test_a_rejected_token_skips_the_source_and_stays_secret(tmp_path):
     echo = Reply(fixture("unauthorized")[:-2] + f', "token": "{TOKEN}"}}'.encode(), status=401,
                  headers=JSON)
     rejected = r"rejected the token .* \(HTTP 401 Unauthorized\)"
     with pytest.raises(SourceSkipped, match=rejected) as skipped:
-        run(tmp_path, monkeypatch, {path_of(ORGANIZATION): echo})
+        run(tmp_path, {path_of(ORGANIZATION): echo})
     assert TOKEN not in str(skipped.value)
     assert TOKEN not in every_file_text(tmp_path)
 
 
-def test_a_rate_limit_that_does_not_lift_skips_the_source(tmp_path, monkeypatch):
+def test_a_rate_limit_that_does_not_lift_skips_the_source(tmp_path):
     busy = Reply(b'{"error": "HIT_RATE_LIMIT"}', status=429, headers={"Retry-After": "0"})
     with pytest.raises(SourceSkipped, match="rate limit is used up"):
-        run(tmp_path, monkeypatch, {path_of(ORGANIZATION): busy})
+        run(tmp_path, {path_of(ORGANIZATION): busy})
 
 
-def test_a_body_that_echoes_the_token_is_scrubbed_before_it_is_archived(tmp_path, monkeypatch):
+def test_a_body_that_echoes_the_token_is_scrubbed_before_it_is_archived(tmp_path):
     page = fixture("events_page2").replace(b"An online training", TOKEN.encode())
-    snapshot, _ = run(tmp_path, monkeypatch, {path_of(ORGANIZATION): Reply(page, headers=JSON)})
+    snapshot, _ = run(tmp_path, {path_of(ORGANIZATION): Reply(page, headers=JSON)})
     assert TOKEN not in every_file_text(tmp_path)
     assert TOKEN not in eventbrite.parse_events(snapshot).to_csv()
     assert TOKEN not in eventbrite.parse(snapshot).to_csv()
 
 
-def test_when_no_organization_can_be_read_the_fetch_fails(tmp_path, monkeypatch):
+def test_when_no_organization_can_be_read_the_fetch_fails(tmp_path):
     with pytest.raises(FetchError, match="no organization's events could be read.*HTTP 404"):
-        run(tmp_path, monkeypatch, api_routes(), organizations="999,998")
+        run(tmp_path, api_routes(), organizations="999,998")
 
 
 # --- regressions found by fuzzing (tests/fuzz) -----------------------------------------------

@@ -139,6 +139,9 @@ def test_the_ntee_codes_are_a_parameter(tmp_path):
     assert sorted(public["ein"]) == ["112223334", "740000003"]
     both = irs_bmf.parse(snapshot, ntee_codes=("T31", "T30")).records
     assert len(both) == 11
+    configured = irs_bmf.SOURCE.configured(irs_bmf.IrsBmfSettings(ntee=("t30",)))
+    assert sorted(configured.parse(snapshot).records["ein"]) == ["112223334", "740000003"]
+    assert len(irs_bmf.SOURCE.parse(snapshot).records) == 9  # T31 unless configured
 
 
 def test_an_unclosed_quote_in_scope_is_rejected_with_what_it_swallowed(tmp_path):
@@ -358,3 +361,8 @@ def test_the_kept_ntee_codes_are_a_setting(monkeypatch):
     assert irs_bmf.ntee_codes("t31, T30") == ("T31", "T30")
     with pytest.raises(ValueError, match="not NTEE codes: XX"):
         irs_bmf.ntee_codes("T31,xx")
+    variable = irs_bmf.NTEE_VARIABLE
+    assert irs_bmf.IrsBmfSettings.model_validate({variable: "t31, T30"}).ntee == ("T31", "T30")
+    assert irs_bmf.IrsBmfSettings.model_validate({}).ntee == ("T31",)
+    with pytest.raises(ValueError, match="expected comma-separated NTEE codes such as T31"):
+        irs_bmf.IrsBmfSettings.model_validate({variable: "T31,xx"})

@@ -58,10 +58,9 @@ def polite_client() -> PoliteClient:
 
 
 @pytest.fixture
-def extra_groups(tmp_path, monkeypatch) -> Path:
+def extra_groups(tmp_path) -> Path:
     path = tmp_path / "meetup_groups.txt"
     path.write_text(EXTRA_GROUPS, encoding="utf-8")
-    monkeypatch.setenv(meetup.GROUPS_FILE_VARIABLE, str(path))
     return path
 
 
@@ -70,10 +69,10 @@ def fetched(tmp_path_factory):
     """A live-style fetch of the brigades' groups and the extra list from a local server."""
     folder = tmp_path_factory.mktemp("meetup")
     (folder / "meetup_groups.txt").write_text(EXTRA_GROUPS, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as env, serve(meetup_routes()) as server:
-        env.setenv(meetup.GROUPS_FILE_VARIABLE, str(folder / "meetup_groups.txt"))
+    with serve(meetup_routes()) as server:
         writer = SnapshotWriter(folder / "snapshots", "meetup")
-        meetup.fetch(Recorder(polite_client(), writer), server.url, {"cfa": BRIGADES})
+        meetup.fetch(Recorder(polite_client(), writer), server.url, {"cfa": BRIGADES},
+                     folder / "meetup_groups.txt")
         snapshot = writer.close()
     return snapshot, server
 
@@ -252,12 +251,13 @@ def test_groups_become_civic_tech_listings_that_remember_their_brigade(groups):
     assert "cfa:code-for-abq" in set(listings["links_to"])  # the linker joins it to the brigade
 
 
-def test_a_configured_groups_file_that_is_missing_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setenv(meetup.GROUPS_FILE_VARIABLE, str(tmp_path / "nowhere.txt"))
+def test_a_configured_groups_file_that_is_missing_is_a_clear_error(tmp_path):
+    settings = meetup.MeetupSettings(groups_file=tmp_path / "nowhere.txt")
     writer = SnapshotWriter(tmp_path, "meetup")
     with pytest.raises(FetchError, match="nowhere.txt does not exist"):  # before any request
-        meetup.fetch(Recorder(polite_client(), writer), f"http://127.0.0.1:{closed_port()}",
-                     {"cfa": BRIGADES})
+        meetup.SOURCE.configured(settings).fetch(
+            Recorder(polite_client(), writer), f"http://127.0.0.1:{closed_port()}",
+            {"cfa": BRIGADES})
 
 
 def closed_port() -> int:
@@ -277,7 +277,7 @@ def test_an_unreachable_meetup_stops_the_plan_after_a_few_failures(tmp_path, ext
     # each request tries twice (retries=1), so two refused requests mark the host down
     with pytest.raises(FetchError, match="marked down.*stopped after 2 of 152 group feeds"):
         meetup.fetch(Recorder(polite_client(), writer), f"http://127.0.0.1:{closed_port()}",
-                     {"cfa": many})
+                     {"cfa": many}, extra_groups)
     assert time.monotonic() - started < 10
     assert len(writer.failures) == 3  # two refused requests, then the host is marked down
     feeds = meetup.parse_feeds(writer.close())
@@ -353,7 +353,8 @@ def test_a_meetup_that_answers_no_feed_at_all_fails_the_fetch(tmp_path, extra_gr
     writer = SnapshotWriter(tmp_path, "meetup")
     with serve(routes) as server, pytest.raises(FetchError, match=(
             r"no group feed could be read \(first problem: robots.txt disallows this URL\)")):
-        meetup.fetch(Recorder(polite_client(), writer), server.url, {"cfa": BRIGADES})
+        meetup.fetch(Recorder(polite_client(), writer), server.url, {"cfa": BRIGADES},
+                     extra_groups)
 
 
 # --- regressions found by fuzzing (tests/fuzz) -----------------------------------------------

@@ -117,17 +117,28 @@ def test_match_reason_says_which_keywords_matched(name, description, reason):
     assert search.match_reason(name, description, SETTINGS.keywords) == reason
 
 
-def test_keywords_and_metros_come_from_the_environment():
-    settings = search.settings_from_env({
+def test_keywords_and_metros_are_read_from_their_variables():
+    """As the pipeline reads them (tests/pipelines/test_settings.py reads the environment)."""
+    settings = search.SearchSettings.model_validate({
         search.KEYWORDS_VARIABLE: "civic tech, open government",
         search.METROS_VARIABLE: "Denver=39.74,-104.99; Austin=30.27,-97.74",
     })
     assert settings.keywords == ("civic tech", "open government")
     assert settings.metros == (search.Metro("Denver", 39.74, -104.99),
                                search.Metro("Austin", 30.27, -97.74))
-    assert search.settings_from_env({}) == search.SearchSettings()
+    assert search.SearchSettings.model_validate({}) == search.SearchSettings()
+    assert search.SearchSettings.model_validate(
+        {search.KEYWORDS_VARIABLE: " , ", search.METROS_VARIABLE: ""}) == search.SearchSettings()
     with pytest.raises(ValueError, match="'Denver' is not 'Name=latitude,longitude'"):
         search.parse_metros("Denver")
+    with pytest.raises(ValueError, match="'Denver' is not 'Name=latitude,longitude'"):
+        search.SearchSettings.model_validate({search.METROS_VARIABLE: "Denver"})
+
+
+def test_the_token_is_never_shown_by_the_settings():
+    settings = search.SearchSettings(token=TOKEN)
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
+    assert settings.token.get_secret_value() == TOKEN
 
 
 # --- rate limits and skips -------------------------------------------------------------------
@@ -169,11 +180,10 @@ def test_without_a_token_nothing_is_asked_and_the_reason_is_given(tmp_path):
     assert server.requests == [] and snapshot.pages == []
 
 
-def test_the_fetch_plan_signals_a_skip_as_SourceSkipped(tmp_path, monkeypatch):
-    monkeypatch.delenv(search.TOKEN_VARIABLE, raising=False)
+def test_the_fetch_plan_signals_a_skip_as_SourceSkipped(tmp_path):
     writer = SnapshotWriter(tmp_path, "meetup_search")
     with pytest.raises(SourceSkipped, match=f"{search.TOKEN_VARIABLE} is not set") as skipped:
-        search.fetch(Recorder(polite_client(), writer), "http://127.0.0.1:9/gql-ext", {})
+        search.SOURCE.fetch(Recorder(polite_client(), writer), "http://127.0.0.1:9/gql-ext", {})
     assert isinstance(skipped.value, FetchError)  # pipelines that know only FetchError stay calm
 
 
@@ -208,14 +218,14 @@ def test_the_token_is_never_archived_raised_or_published(tmp_path):
     assert TOKEN not in search.parse(snapshot).to_csv()
 
 
-def test_the_fetch_plan_keeps_a_rejected_token_out_of_its_skip_message(tmp_path, monkeypatch):
-    monkeypatch.setenv(search.TOKEN_VARIABLE, TOKEN)
-    monkeypatch.setenv(search.METROS_VARIABLE, "Albuquerque=35.08,-106.65")
+def test_the_fetch_plan_keeps_a_rejected_token_out_of_its_skip_message(tmp_path):
+    settings = search.SearchSettings(token=TOKEN, metros=(ALBUQUERQUE,))
     rejected = Reply(f'{{"error": "bad token {TOKEN}"}}'.encode(), status=401, headers=JSON)
     with serve({"/gql-ext": rejected}) as server:
         writer = SnapshotWriter(tmp_path, "meetup_search")
         with pytest.raises(SourceSkipped) as skipped:
-            search.fetch(Recorder(polite_client(), writer), server.url + "/gql-ext", {})
+            search.SOURCE.configured(settings).fetch(
+                Recorder(polite_client(), writer), server.url + "/gql-ext", {})
         writer.close()
     assert "(HTTP 401)" in str(skipped.value) and TOKEN not in str(skipped.value)
     assert TOKEN not in every_file_text(tmp_path)

@@ -245,6 +245,14 @@ def test_lead_count_problem_names_the_states_without_a_lead(agencies):
     assert "and 42 more" in problem
 
 
+def test_the_expected_lead_count_is_a_setting_of_the_health_check(agencies):
+    records = agencies.reset_index()
+    assert "4 lead agencies, expected 56" in sdc.SOURCE.health(records, None)
+    four = sdc.SOURCE.configured(sdc.SdcSettings(expected_leads=4))
+    assert four.health(records, None) is None
+    assert four.health.__doc__ == sdc.health.__doc__  # the UI describes the check by it
+
+
 def test_lead_count_problem_flags_two_leads_in_one_state():
     records = pd.DataFrame({"state": ["NY", "NY", "TX"], "role": ["lead", "lead", "affiliate"]})
     assert "more than one lead in NY" in sdc.lead_count_problem(records, expected_leads=2)
