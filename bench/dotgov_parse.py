@@ -1,6 +1,6 @@
 """Time the .gov registry parser on a full-size file: parse, listings and linking.
 
-The real file has 16,539 rows; only 260 are recorded (tests/fixtures/dotgov). This builds a file
+The real file has 16,539 rows; only 260 are recorded (the dotgov sample). This builds a file
 of --rows rows by repeating the real rows under new names: every copy gets a made-up place word
 in its organization name and domain (so copies are distinct governments), and consecutive pairs
 share one organization (so organizations have several domains, as in the real file). Synthetic
@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from sources import dotgov  # noqa: E402
 from sources.snapshot import load_snapshot  # noqa: E402
-from tests.support import FIXTURES, make_snapshot  # noqa: E402
+from tests.support import make_snapshot, sample_bodies  # noqa: E402
 
-SAMPLE = FIXTURES / "dotgov" / "current-full-sample.csv"
+SAMPLE = sample_bodies("dotgov") / "current-full-sample.csv"
 LETTERS = "bcdfghjklmnprstvwz"
 VOWELS = "aeiou"
 

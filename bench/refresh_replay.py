@@ -55,7 +55,7 @@ def run(body: str, env: dict[str, str] | None = None) -> tuple[float, float]:
 def replay_input(folder: Path, records: int) -> None:
     """Copy every fixture snapshot; replace the CFA one by a scaled copy of the sample."""
     for source_dir in SAMPLE_SNAPSHOTS.iterdir():
-        if source_dir.name != "cfa":
+        if source_dir.is_dir() and source_dir.name != "cfa":  # not the README
             shutil.copytree(source_dir, folder / source_dir.name)
     cfa = load_snapshot(next(snapshot_folders(SAMPLE_SNAPSHOTS, "cfa")))
     sample = json.loads(cfa.body(cfa.pages[0]))

@@ -27,9 +27,9 @@ from sources.errors import SnapshotError
 
 MANIFEST = "manifest.json"
 LAST_GOOD = "LAST_GOOD.json"
-# The recorded sample snapshots shipped with the package (package data): what
-# `intermediaries refresh --sample` replays and the tests read. Rebuilt by
-# tests/fixtures/build_replay_snapshots.py from the recorded pages.
+# The recorded sample snapshots shipped with the package (package data): the one home of the
+# recorded pages, what `intermediaries refresh --sample` replays and the tests read. Their
+# manifests are written by tests/fixtures/build_replay_snapshots.py (sources/sample/README.md).
 SAMPLE_SNAPSHOTS = Path(__file__).resolve().parent / "sample"
 
 

@@ -13,9 +13,16 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from sources.snapshot import Snapshot, SnapshotWriter
+from sources.snapshot import SAMPLE_SNAPSHOTS, Snapshot, SnapshotWriter, snapshot_folders
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent / "fixtures"  # hand-made variants of recorded pages
+
+
+def sample_bodies(source: str) -> Path:
+    """Where the recorded pages of ``source`` live: the bodies folder of its sample snapshot,
+    each page under its own name (sources/sample/README.md). tests/fixtures/<source>/ holds only
+    the hand-made variants that are not part of the sample."""
+    return next(snapshot_folders(SAMPLE_SNAPSHOTS, source)) / "bodies"
 
 
 @dataclass

@@ -108,10 +108,10 @@ def replay(name: str) -> Replay:
 
 @cache
 def recorded_files() -> tuple[bytes, ...]:
-    """Every recorded page and data file (tests/fixtures, the shared reference samples): the
-    material that mutations splice from."""
-    paths = [p for p in FIXTURES.rglob("*") if p.is_file() and "snapshots" not in p.parts
-             and p.suffix not in (".py", ".pyc")]
+    """Every recorded page and data file (the sample snapshots' bodies, the hand-made variants
+    in tests/fixtures, the shared reference samples): the material that mutations splice from."""
+    paths = [p for p in REPLAYS.glob("*/*/bodies/**/*") if p.is_file()]
+    paths += [p for p in FIXTURES.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")]
     if REFERENCE.is_dir():
         paths += [p for p in REFERENCE.iterdir() if p.is_file()]
     return tuple(p.read_bytes() for p in sorted(paths))

@@ -14,10 +14,10 @@ from pipelines.definitions import build_defs
 from pipelines.settings import PipelineSettings
 from sources.registry import SOURCES
 from sources.snapshot import SAMPLE_SNAPSHOTS
-from tests.support import FIXTURES, Reply, serve
+from tests.support import FIXTURES, Reply, sample_bodies, serve
 
 SNAPSHOTS = SAMPLE_SNAPSHOTS
-SAMPLE_JSON = (SNAPSHOTS / "cfa/20261101T120000000000Z/bodies/0000.json").read_bytes()
+SAMPLE_JSON = (sample_bodies("cfa") / "organizations.json").read_bytes()
 FAST = {"http_delay": 0.0, "http_backoff": 0.01, "http_retries": 1, "http_timeout": 2.0}
 
 
@@ -182,17 +182,16 @@ def test_every_source_has_a_fixture_snapshot(name):
     assert list((SNAPSHOTS / name).glob("*/manifest.json"))
 
 
-SDC_PAGES = FIXTURES / "sdc"
+SDC_PAGES = sample_bodies("sdc")  # the recorded pages; tests/fixtures/sdc holds the variants
 
 
-def sdc_routes(texas: str = "member-network/texas.html") -> dict[str, Reply]:
+def sdc_routes(texas: Path = SDC_PAGES / "member-network/texas.html") -> dict[str, Reply]:
     routes = {"/about/partners/sdc/member-network.html":
               Reply((SDC_PAGES / "member-network.html").read_bytes())}
     for state in ("new-york", "guam", "district-of-columbia"):
         routes[f"/about/partners/sdc/member-network/{state}.html"] = Reply(
             (SDC_PAGES / "member-network" / f"{state}.html").read_bytes())
-    routes["/about/partners/sdc/member-network/texas.html"] = Reply(
-        (SDC_PAGES / texas).read_bytes())
+    routes["/about/partners/sdc/member-network/texas.html"] = Reply(texas.read_bytes())
     return routes
 
 
@@ -201,7 +200,7 @@ def test_a_state_page_that_lost_its_agencies_stops_the_publish(tmp_path):
         url = server.url + "/about/partners/sdc/member-network.html"
         assert refresh(tmp_path, source_urls={"sdc": url}).success
         published = release_bytes(tmp_path / "out")
-    with serve(sdc_routes(texas="changed/maine.html")) as server:
+    with serve(sdc_routes(texas=FIXTURES / "sdc/changed/maine.html")) as server:
         url = server.url + "/about/partners/sdc/member-network.html"
         result = refresh(tmp_path, source_urls={"sdc": url})
     assert not result.success
@@ -247,8 +246,8 @@ def test_tokens_never_reach_snapshots_logs_metadata_or_outputs(tmp_path, monkeyp
     monkeypatch.setenv("INTERMEDIARIES_EVENTBRITE_ORGS", "207140026882")
     monkeypatch.setenv("INTERMEDIARIES_MEETUP_METROS", "Albuquerque=35.08,-106.65")
     monkeypatch.setenv("INTERMEDIARIES_MEETUP_KEYWORDS", "open data")
-    graphql = (FIXTURES / "meetup/graphql_open_data.json").read_bytes()
-    events = (FIXTURES / "eventbrite/events_page2.json").read_bytes()
+    graphql = (sample_bodies("meetup_search") / "graphql_open_data.json").read_bytes()
+    events = (sample_bodies("eventbrite") / "events_page2.json").read_bytes()
     events_path = eventbrite.events_url("/v3", "207140026882")
     with serve({"/gql-ext": echoing(graphql), events_path: echoing(events)}) as server:
         (tmp_path / "dagster").mkdir()
@@ -275,11 +274,11 @@ def test_tokens_never_reach_snapshots_logs_metadata_or_outputs(tmp_path, monkeyp
     assert not leaked
 
 
-def nnip_routes(listing: str) -> dict[str, Reply]:
+def nnip_routes(listing: Path) -> dict[str, Reply]:
     from sources import nnip
 
-    pages = FIXTURES / "nnip"
-    routes = {"/partners/profiles": Reply((pages / listing).read_bytes())}
+    pages = sample_bodies("nnip")  # the recorded listing and profiles
+    routes = {"/partners/profiles": Reply(listing.read_bytes())}
     for url in nnip.profile_links((pages / "listing.html").read_bytes(), nnip.URL):
         slug = url.rstrip("/").rsplit("/", 1)[-1]
         routes[f"/partners/profiles/{slug}"] = Reply(
@@ -291,12 +290,12 @@ def test_an_nnip_listing_without_partner_links_fails_the_count_check_and_publish
     tmp_path,
 ):
     floor = {s.name: 0 for s in SOURCES} | {"nnip": 5}
-    with serve(nnip_routes("listing.html")) as server:
+    with serve(nnip_routes(sample_bodies("nnip") / "listing.html")) as server:
         first = refresh(tmp_path, source_urls={"nnip": server.url + "/partners/profiles"},
                         min_records=floor)
         assert first.success and first.output_for_node("nnip_records").status == "fresh"
         published = release_bytes(tmp_path / "out")
-    with serve(nnip_routes("listing_no_links.html")) as server:
+    with serve(nnip_routes(FIXTURES / "nnip/listing_no_links.html")) as server:
         second = refresh(tmp_path, source_urls={"nnip": server.url + "/partners/profiles"},
                          min_records=floor)
     assert not second.success

@@ -13,8 +13,7 @@ from sources.base import Recorder
 from sources.errors import FetchError, SourceSkipped
 from sources.http import HttpSettings, PoliteClient
 from sources.registry import SOURCES, source_named
-from sources.snapshot import SnapshotWriter, load_snapshot
-from tests.support import FIXTURES
+from sources.snapshot import SAMPLE_SNAPSHOTS, SnapshotWriter, load_snapshot
 
 SOURCES_DIR = Path(sdc.__file__).parent
 TOKEN = "tok-SECRET-settings-7781"
@@ -136,7 +135,7 @@ def test_each_source_s_own_settings_are_read_from_its_variables():
 
 
 def test_the_sdc_check_gets_the_expected_lead_count(monkeypatch):
-    snapshot = load_snapshot(next((FIXTURES / "snapshots/sdc").glob("*/manifest.json")).parent)
+    snapshot = load_snapshot(next((SAMPLE_SNAPSHOTS / "sdc").glob("*/manifest.json")).parent)
     records = sdc.parse(snapshot).records
     assert "expected 56" in PipelineSettings().configured(sdc.SOURCE).health(records, None)
     monkeypatch.setenv("INTERMEDIARIES_SDC_EXPECTED_LEADS", str((records["role"] == "lead").sum()))
@@ -145,7 +144,7 @@ def test_the_sdc_check_gets_the_expected_lead_count(monkeypatch):
 
 
 def test_the_bmf_parser_gets_the_ntee_codes(monkeypatch):
-    snapshot = load_snapshot(next((FIXTURES / "snapshots/irs_bmf").glob("*/manifest.json")).parent)
+    snapshot = load_snapshot(next((SAMPLE_SNAPSHOTS / "irs_bmf").glob("*/manifest.json")).parent)
     assert len(PipelineSettings().configured(irs_bmf.SOURCE).parse(snapshot).records) == 9
     monkeypatch.setenv(irs_bmf.NTEE_VARIABLE, "T30")
     assert len(PipelineSettings().configured(irs_bmf.SOURCE).parse(snapshot).records) == 2

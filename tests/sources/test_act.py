@@ -6,9 +6,9 @@ import yaml
 from sources import act
 from sources.errors import ParseError
 from sources.keys import url_key
-from tests.support import FIXTURES, make_snapshot
+from tests.support import make_snapshot, sample_bodies
 
-SAMPLE = FIXTURES / "act" / "members-sample.yml"
+SAMPLE = sample_bodies("act") / "members-sample.yml"
 
 
 def snapshot_of(tmp_path, body: bytes, retrieved_at: str = "2026-11-01T00:00:00Z"):

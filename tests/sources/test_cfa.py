@@ -1,4 +1,4 @@
-"""The Code for America parser, on the real records in shared/reference."""
+"""The Code for America parser, on the real records of the cfa sample (organizations.json)."""
 
 import json
 
@@ -6,10 +6,9 @@ import pytest
 
 from sources import cfa
 from sources.errors import ParseError
-from sources.snapshot import SAMPLE_SNAPSHOTS
-from tests.support import make_snapshot
+from tests.support import make_snapshot, sample_bodies
 
-SAMPLE = SAMPLE_SNAPSHOTS / "cfa/20261101T120000000000Z/bodies/0000.json"
+SAMPLE = sample_bodies("cfa") / "organizations.json"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The .gov registry parser, on the 260 real rows of current-full.csv in tests/fixtures/dotgov."""
+"""The .gov registry parser, on the 260 real rows of current-full.csv in the dotgov sample."""
 
 import csv
 import io
@@ -10,9 +10,9 @@ from sources import dotgov
 from sources.errors import ParseError
 from sources.rejects import rejected_frame
 from sources.snapshot import SAMPLE_SNAPSHOTS
-from tests.support import FIXTURES, make_snapshot
+from tests.support import make_snapshot, sample_bodies
 
-SAMPLE = FIXTURES / "dotgov" / "current-full-sample.csv"
+SAMPLE = sample_bodies("dotgov") / "current-full-sample.csv"
 HEADER = ("Domain name,Domain type,Organization name,Suborganization name,City,State,"
           "Security contact email")
 

@@ -12,16 +12,18 @@ from sources.base import Recorder
 from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.http import HttpSettings, PoliteClient
 from sources.snapshot import SnapshotWriter
-from tests.support import Reply, make_snapshot, serve
+from tests.support import FIXTURES, Reply, make_snapshot, sample_bodies, serve
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "eventbrite"
+RECORDED = sample_bodies("eventbrite")  # events_page1.json, events_page2.json
+PAGES = FIXTURES / "eventbrite"  # the 401 answer: unauthorized.json
 TOKEN = "EBPRIVATE7QXK2SECRET"
 JSON = {"Content-Type": "application/json"}
 ORGANIZATION = "207140026882"
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / f"{name}.json").read_bytes()
+    recorded = RECORDED / f"{name}.json"
+    return (recorded if recorded.is_file() else PAGES / f"{name}.json").read_bytes()
 
 
 def path_of(organization: str, continuation: str | None = None) -> str:

@@ -14,9 +14,9 @@ from sources.base import Recorder
 from sources.errors import FetchError, ParseError
 from sources.http import HttpSettings, PoliteClient
 from sources.snapshot import SAMPLE_SNAPSHOTS, SnapshotWriter, load_snapshot
-from tests.support import Reply, serve
+from tests.support import Reply, sample_bodies, serve
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
+FEEDS = sample_bodies("meetup")  # the recorded <urlname>.ics calendars
 TODAY = date(2026, 11, 1)
 CALENDAR = {"Content-Type": "text/calendar; charset=utf-8"}
 
@@ -38,7 +38,7 @@ https://meetu.ps/e/Abc12               # short links cannot be resolved offline
 
 
 def feed(name: str) -> bytes:
-    return (FIXTURES / "meetup" / f"{name}.ics").read_bytes()
+    return (FEEDS / f"{name}.ics").read_bytes()
 
 
 def meetup_routes() -> dict:

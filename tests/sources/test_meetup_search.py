@@ -11,9 +11,10 @@ from sources.credentials import REDACTED, redact
 from sources.errors import FetchError, ParseError, SourceSkipped
 from sources.http import HttpSettings, PoliteClient
 from sources.snapshot import SnapshotWriter
-from tests.support import Reply, make_snapshot, serve
+from tests.support import FIXTURES, Reply, make_snapshot, sample_bodies, serve
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "meetup"
+RECORDED = sample_bodies("meetup_search")  # the graphql_*.json answers the sample holds
+PAGES = FIXTURES / "meetup"  # the error answers: graphql_rate_limited, graphql_unauthorized
 TOKEN = "mtp-0a1b2c3d4e5f-SECRET"
 JSON = {"Content-Type": "application/json"}
 ALBUQUERQUE = search.Metro("Albuquerque", 35.0844, -106.6504)
@@ -24,7 +25,8 @@ EMPTY_PAGE = {"data": {"groupSearch": {"totalCount": 0, "edges": [],
 
 
 def fixture(name: str) -> bytes:
-    return (FIXTURES / f"{name}.json").read_bytes()
+    recorded = RECORDED / f"{name}.json"
+    return (recorded if recorded.is_file() else PAGES / f"{name}.json").read_bytes()
 
 
 def variables(request) -> dict:

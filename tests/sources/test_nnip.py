@@ -1,7 +1,8 @@
 """NNIP partners: the parser on recorded profile pages, and the fetch plan against a local server.
 
-The fixtures in tests/fixtures/nnip/ are a listing of five partners (Baltimore, Columbus, Detroit,
-New Orleans, and the joint Washington, DC partnership of two organizations) and their profiles.
+The recorded pages (the nnip sample snapshot's bodies) are a listing of five partners (Baltimore,
+Columbus, Detroit, New Orleans, and the joint Washington, DC partnership of two organizations) and
+their profiles; tests/fixtures/nnip/ holds hand-made variants of them.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from sources.base import Recorder
 from sources.errors import FetchError, ParseError
 from sources.http import HttpSettings, PoliteClient
 from sources.snapshot import Snapshot, SnapshotWriter
-from tests.support import FIXTURES, Reply, make_snapshot, serve
+from tests.support import FIXTURES, Reply, make_snapshot, sample_bodies, serve
 
-PAGES = FIXTURES / "nnip"
+RECORDED = sample_bodies("nnip")  # listing.html and the five profile_*.html
+PAGES = FIXTURES / "nnip"  # the hand-made variants
 PROFILES = {
     "baltimore": "profile_baltimore.html",
     "columbus": "profile_columbus.html",
@@ -33,7 +35,7 @@ RETRIEVED_AT = "2026-11-01T00:00:00Z"
 
 
 def fixture(name: str) -> bytes:
-    return (PAGES / name).read_bytes()
+    return (RECORDED / name if (RECORDED / name).is_file() else PAGES / name).read_bytes()
 
 
 def profile_url(slug: str) -> str:

@@ -1,5 +1,6 @@
 """The Census State Data Center source, on recorded pages shaped like census.gov's (see
-tests/fixtures/sdc/README.md): four state pages of different shapes and one that lost its list."""
+sources/sample/README.md and tests/fixtures/sdc/README.md): four state pages of different shapes
+and one that lost its list."""
 
 import pandas as pd
 import pytest
@@ -12,9 +13,10 @@ from sources.base import Recorder
 from sources.errors import FetchError, ParseError
 from sources.http import HttpSettings, PoliteClient
 from sources.snapshot import SnapshotWriter
-from tests.support import FIXTURES, Reply, make_snapshot, serve
+from tests.support import FIXTURES, Reply, make_snapshot, sample_bodies, serve
 
-PAGES = FIXTURES / "sdc"
+RECORDED = sample_bodies("sdc")  # member-network.html and member-network/<state>.html
+PAGES = FIXTURES / "sdc"  # the hand-made variants: changed/, markup/
 SITE = "https://www.census.gov/about/partners/sdc/"
 NATIONAL_PATH = "/about/partners/sdc/member-network.html"
 STATES = ("new-york", "texas", "guam", "district-of-columbia")
@@ -26,11 +28,11 @@ def state_url(slug: str, site: str = SITE) -> str:
 
 
 def recorded(slug: str) -> bytes:
-    return (PAGES / "member-network" / f"{slug}.html").read_bytes()
+    return (RECORDED / "member-network" / f"{slug}.html").read_bytes()
 
 
 def national_page() -> bytes:
-    return (PAGES / "member-network.html").read_bytes()
+    return (RECORDED / "member-network.html").read_bytes()
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from pipelines.cli.app import refresh_app
 from sources.registry import SOURCES
 from sources.snapshot import SAMPLE_SNAPSHOTS
-from tests.support import Reply, serve
+from tests.support import Reply, sample_bodies, serve
 
-SAMPLE_CFA = (SAMPLE_SNAPSHOTS / "cfa/20261101T120000000000Z/bodies/0000.json").read_bytes()
+SAMPLE_CFA = (sample_bodies("cfa") / "organizations.json").read_bytes()
 FICTIONAL = "kccivicdata.example.org"  # a made-up group in the Eventbrite sample
 
 
