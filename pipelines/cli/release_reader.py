@@ -22,7 +22,10 @@ class NoRelease(Refused):
 
 
 def output_root() -> Path:
-    """The output folder, as the pipeline's setting says (read from the environment only)."""
+    """The output folder, as INTERMEDIARIES_OUTPUT_DIR says. The one variable read outside
+    ``pipelines.settings``, on purpose: the settings model is a Dagster resource, and ``near``
+    starts without importing Dagster (a bad value is reported by the commands that run the
+    pipeline, which read every variable through the model)."""
     return Path(os.environ.get("INTERMEDIARIES_OUTPUT_DIR") or "outputs")
 
 
