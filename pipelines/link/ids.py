@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.link.match import normalise_names
+from pipelines.link.normalise import normalise_names
 from pipelines.publish.csv_writer import restore, write_csv
 from schemas.published import ID_HISTORY
 from schemas.table import empty_frame

@@ -33,9 +33,10 @@ import pandas as pd
 
 import sources
 from pipelines.fetch.records import SourceRecords
+from pipelines.link.edges import PAGE_REASON, SAME_PAGE, Edge
 from pipelines.link.ids import IdMemory, assign_ids, mint
 from pipelines.link.location import locate_organizations
-from pipelines.link.match import PAGE_REASON, SAME_PAGE, Constraints, Edge, link
+from pipelines.link.match import Constraints, link
 from schemas.catalogue import FIELDS
 from schemas.published import EVENTS, ID_HISTORY, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.table import empty_frame, pandera_schema
