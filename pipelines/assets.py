@@ -21,9 +21,9 @@ from pipelines.fetch.records import (
     parse_source,
     replay_source,
 )
-from pipelines.link.ids import CrosswalkError, read_memory
 from pipelines.lock import RefreshLock
 from pipelines.publish.changes import field_counts
+from pipelines.publish.crosswalk import CrosswalkError, read_memory
 from pipelines.publish.folders import current_release
 from pipelines.publish.release import (
     PublishOutcome,
