@@ -11,7 +11,7 @@ Target (issue 11): parse + listings + linking <= 5 s on the 2-core reference mac
     .venv/bin/python bench/dotgov_parse.py [--rows 16539] [--repeat 3] [--no-link]
 
 Measured on 2026-12-01 (2 shared cores): parse 0.5 s, to_listings 0.25 s; linking the 10.5 k
-listings with pipelines.link.merge.merge as it then stood took ~15 s (its per-organization loops
+listings with pipelines.link.merge as it then stood took ~15 s (its per-organization loops
 and per-row .loc writes in locate), so the 5 s target hinges on the linking step.
 """
 
@@ -68,14 +68,14 @@ def full_size_file(rows: int) -> bytes:
 
 
 def run_once(folder: Path, link: bool = True) -> dict[str, float | int]:
-    from pipelines.link.merge import merge  # the linking step every release runs
+    from pipelines.link.merge import merge_listings  # the linking step every release runs
 
     started = time.perf_counter()
     parsed = dotgov.parse(load_snapshot(folder))
     parsed_at = time.perf_counter()
     listings = dotgov.to_listings(parsed.records)
     listed_at = time.perf_counter()
-    intermediaries = merge([listings])[0] if link else listings
+    intermediaries = merge_listings([listings]).intermediaries if link else listings
     linked_at = time.perf_counter()
     return {
         "domains": len(parsed.records), "rejected": len(parsed.rejected),

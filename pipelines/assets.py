@@ -16,9 +16,9 @@ import pandas as pd
 from pipelines.fetch.concurrent import fetch_all
 from pipelines.fetch.one_source import FetchOutcome, fetch_source, replay_source
 from pipelines.fetch.records import SourceRecords, parse_source
-from pipelines.link.ids import CrosswalkError, read_memory
 from pipelines.lock import RefreshLock
 from pipelines.publish.changes import field_counts
+from pipelines.publish.crosswalk import CrosswalkError, read_memory
 from pipelines.publish.folders import PACKAGE_FILE, current_release
 from pipelines.publish.release import (
     PublishOutcome,

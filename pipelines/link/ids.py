@@ -11,7 +11,8 @@ first_seen, last_seen, status``. ``status`` is ``active`` (listed in the latest 
 ``retired`` (not listed any more: the key keeps its id, so if it is listed again it gets it
 back) or ``moved`` (the key once had this id and now has another, after a merge or a split;
 kept so every id ever minted stays known). It is read when a release is built and written
-only when that release is published (``pipelines.publish.release.publish``).
+only when that release is published (``pipelines.publish.crosswalk``); this module works on
+it in memory (``IdMemory``).
 
 Resolution, for the clusters the linker made (``assign_ids``):
 
@@ -34,31 +35,22 @@ Every event is appended to ``id_history`` (published), with the date and the rea
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from pipelines.link.match import normalise_names
-from pipelines.publish.csv_writer import restore, write_csv
+from pipelines.link.normalise import normalise_names
 from schemas.published import ID_HISTORY
 from schemas.table import empty_frame
 from sources.keys import url_key
 
-CROSSWALK_FILE = "id_crosswalk.csv"
-HISTORY_FILE = f"{ID_HISTORY.name}.csv"
 CROSSWALK_COLUMNS = ("source", "source_key", "intermediary_id", "name", "first_seen",
                      "last_seen", "status")
 STATUSES = ("active", "retired", "moved")
 # how strongly a listing claims an old id: its own key, its previous name, one of its URLs
 OWN_KEY, PREVIOUS_NAME, ALIAS = 3, 2, 1
 EVENT_ORDER = {"minted": 0, "revived": 1, "merged": 2, "split": 3, "retired": 4}
-
-
-class CrosswalkError(Exception):
-    """The id crosswalk cannot be read: building on it would mint new ids for everyone."""
 
 
 @dataclass(frozen=True)
@@ -82,48 +74,6 @@ class Identified:
     first_seen: dict[str, str]
     crosswalk: pd.DataFrame
     history: pd.DataFrame
-
-
-def read_memory(output_dir: Path) -> IdMemory:
-    """The crosswalk and history beside the published release (empty before the first one).
-
-    A crosswalk that exists but cannot be read stops the build (CrosswalkError): carrying on
-    would give every organization a new id."""
-    memory = IdMemory.empty()
-    crosswalk_path, history_path = output_dir / CROSSWALK_FILE, output_dir / HISTORY_FILE
-    crosswalk, history = memory.crosswalk, memory.history
-    if crosswalk_path.is_file():
-        crosswalk = _read_csv(crosswalk_path, CROSSWALK_COLUMNS)
-        crosswalk = crosswalk.map(restore)  # as write_crosswalk neutralised them
-        bad = ~crosswalk["intermediary_id"].str.fullmatch(r"im-[0-9a-f]{12}").fillna(False)
-        bad |= ~crosswalk["status"].isin(STATUSES)
-        bad |= crosswalk[["source", "source_key", "first_seen", "last_seen"]].isna().any(axis=1)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise CrosswalkError(f"{crosswalk_path}: line {row} is not a valid crosswalk row "
-                                 "(an id im-<12 hex digits>, a status active/retired/moved, "
-                                 "source, source_key and dates); fix or restore the file from "
-                                 "a backup before publishing again")
-    if history_path.is_file():
-        history = _read_csv(history_path, ID_HISTORY.columns).map(restore)
-    return IdMemory(crosswalk, history)
-
-
-def _read_csv(path: Path, columns: Iterable[str]) -> pd.DataFrame:
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (OSError, ValueError) as error:
-        raise CrosswalkError(f"{path}: cannot be read as CSV ({error})") from error
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise CrosswalkError(f"{path}: columns {missing} are missing; expected "
-                             f"{list(columns)}")
-    return frame[list(columns)].astype(object).where(frame[list(columns)].notna(), None)
-
-
-def write_crosswalk(crosswalk: pd.DataFrame, path: Path) -> None:
-    """Text a spreadsheet would run as a formula gets an apostrophe, removed when read."""
-    write_csv(crosswalk, CROSSWALK_COLUMNS, path)
 
 
 def _digest(key: str, salt: int) -> str:
@@ -152,7 +102,11 @@ def _claims(listings: pd.DataFrame, live: pd.DataFrame) -> list[tuple[str, int] 
     current = set(zip(listings["source"], listings["source_key"], strict=True))
     unlisted = live.loc[np.array([(s, k) not in current for s, k in zip(
         live["source"], live["source_key"], strict=True)], dtype=bool)]
-    names = normalise_names(unlisted["name"].tolist())
+    previous = [_split(v) for v in listings.get("previous_names", pd.Series(index=listings.index,
+                                                                            dtype=object))]
+    # the unlisted keys' last names and the listings' previous names, normalised in one go
+    normalised = normalise_names([*unlisted["name"], *(n for names_ in previous for n in names_)])
+    names, previous_norm = normalised[:len(unlisted)], iter(normalised[len(unlisted):])
     by_name: dict[tuple[str, str], set[str]] = {}
     for source, name, old in zip(unlisted["source"], names, unlisted["intermediary_id"],
                                  strict=True):
@@ -160,9 +114,6 @@ def _claims(listings: pd.DataFrame, live: pd.DataFrame) -> list[tuple[str, int] 
             by_name.setdefault((source, name), set()).add(old)
     unlisted_keys = {(s, k): i for s, k, i in zip(unlisted["source"], unlisted["source_key"],
                                                    unlisted["intermediary_id"], strict=True)}
-    previous = [_split(v) for v in listings.get("previous_names", pd.Series(index=listings.index,
-                                                                            dtype=object))]
-    previous_norm = iter(normalise_names([n for names_ in previous for n in names_]))
     previous = [[next(previous_norm) for _ in names_] for names_ in previous]
     claims: list[tuple[str, int] | None] = []
     for position, row in enumerate(listings.itertuples(index=False)):
@@ -192,79 +143,131 @@ def assign_ids(listings: pd.DataFrame, cluster: np.ndarray, memory: IdMemory,
     key_aliases, website, websites and events_url are used when present)."""
     listings = listings.reset_index(drop=True)
     keys = (listings["source"].astype(str) + ":" + listings["source_key"].astype(str)).tolist()
-    crosswalk = memory.crosswalk
-    live = crosswalk[crosswalk["status"] != "moved"]
-    minted_on = _earliest(crosswalk)
-    taken = set(crosswalk["intermediary_id"]) | set(memory.history["intermediary_id"].dropna())
-    taken |= set(memory.history["other_intermediary_id"].dropna())
-    had_active = set(live.loc[live["status"] == "active", "intermediary_id"])
+    live = memory.crosswalk[memory.crosswalk["status"] != "moved"]
+    claims = _claims(listings, live)  # step 1 of the module docstring
+    members = _members(cluster)
+    owner = _owners(cluster, claims, members, keys)  # step 2
+    resolver = _Resolver(memory, live, keys, claims, owner, today)
+    for anchor in sorted(members, key=lambda a: keys[a]):  # steps 3 and 4
+        resolver.settle(anchor, members[anchor])
+    resolver.retire_unlisted(live)  # step 5
+    ids = [resolver.cluster_id[int(anchor)] for anchor in cluster.tolist()]
+    updated = _updated_crosswalk(listings, ids, memory.crosswalk, resolver.merged_into, today)
+    return Identified(ids, _earliest(updated), updated,
+                      _history(memory.history, resolver.events))
 
-    claims = _claims(listings, live)
+
+def _members(cluster: np.ndarray) -> dict[int, list[int]]:
+    """Anchor row -> the rows of its cluster."""
     members: dict[int, list[int]] = {}
     for row, anchor in enumerate(cluster.tolist()):
         members.setdefault(anchor, []).append(row)
+    return members
+
+
+def _owners(cluster: np.ndarray, claims: list[tuple[str, int] | None],
+            members: dict[int, list[int]], keys: list[str]) -> dict[str, int]:
+    """Old id -> the anchor of the cluster it goes to (step 2): the one claiming it most
+    strongly (its listings' claim strengths summed), then the largest, then the one with the
+    smallest anchor key."""
     votes: dict[tuple[int, str], int] = {}
     for row, claim in enumerate(claims):
         if claim:
-            votes[(int(cluster[row]), claim[0])] = votes.get((int(cluster[row]),
-                                                              claim[0]), 0) + claim[1]
+            vote = (int(cluster[row]), claim[0])
+            votes[vote] = votes.get(vote, 0) + claim[1]
     contenders: dict[str, list[tuple]] = {}
     for (anchor, old), weight in votes.items():
         contenders.setdefault(old, []).append((-weight, -len(members[anchor]), keys[anchor],
                                                anchor))
-    owner = {old: min(options)[3] for old, options in contenders.items()}
-    owned_by: dict[int, list[str]] = {}
-    for old, anchor in owner.items():
-        owned_by.setdefault(anchor, []).append(old)
+    return {old: min(options)[3] for old, options in contenders.items()}
 
-    events: list[dict] = []
-    cluster_id: dict[int, str] = {}
-    merged_into: dict[str, str] = {}
-    for anchor in sorted(members, key=lambda a: keys[a]):
-        rows = members[anchor]
-        owned = sorted(owned_by.get(anchor, ()), key=lambda o: (minted_on.get(o, today), o))
-        claimed_from_others = sorted({claims[r][0] for r in rows if claims[r]
-                                      and owner[claims[r][0]] != anchor})
-        if owned:
-            kept = cluster_id[anchor] = owned[0]
-            for other in owned[1:]:
-                merged_into[other] = kept
-                joined = _keys_of(rows, claims, keys, other)
-                events.append(_event(today, "merged", other, kept,
-                                     f"{joined} linked with {kept}'s listings; the older id "
-                                     f"{kept} is kept"))
-            if kept not in had_active:
-                events.append(_event(today, "revived", kept, None,
-                                     f"listed again as {_keys_of(rows, claims, keys, kept)}"))
+
+class _Resolver:
+    """Steps 3 to 5 of the module docstring, cluster by cluster in anchor key order: collects
+    each cluster's id (by anchor row), the ids merged into another, and the events."""
+
+    def __init__(self, memory: IdMemory, live: pd.DataFrame, keys: list[str],
+                 claims: list[tuple[str, int] | None], owner: dict[str, int],
+                 today: str) -> None:
+        self.keys, self.claims, self.owner, self.today = keys, claims, owner, today
+        self.owned_by: dict[int, list[str]] = {}
+        for old, anchor in owner.items():
+            self.owned_by.setdefault(anchor, []).append(old)
+        self.minted_on = _earliest(memory.crosswalk)
+        self.taken = set(memory.crosswalk["intermediary_id"])  # every id ever minted
+        self.taken |= set(memory.history["intermediary_id"].dropna())
+        self.taken |= set(memory.history["other_intermediary_id"].dropna())
+        self.had_active = set(live.loc[live["status"] == "active", "intermediary_id"])
+        self.cluster_id: dict[int, str] = {}
+        self.merged_into: dict[str, str] = {}
+        self.events: list[dict] = []
+
+    def settle(self, anchor: int, rows: list[int]) -> None:
+        """The cluster's id: the oldest it owns, else a new one; and the splits it made (ids
+        its listings claim that went to another cluster)."""
+        claims = self.claims
+        claimed_elsewhere = sorted({claims[r][0] for r in rows if claims[r]
+                                    and self.owner[claims[r][0]] != anchor})
+        if anchor in self.owned_by:
+            self._keep_oldest(anchor, rows, self.owned_by[anchor])
         else:
-            new = cluster_id[anchor] = mint(keys[anchor], taken)
-            origin = f"; split from {', '.join(claimed_from_others)}" if claimed_from_others \
-                else ""
-            events.append(_event(today, "minted", new, None,
-                                 f"first listed as {keys[anchor]}{origin}"))
-        for old in claimed_from_others:
-            events.append(_event(today, "split", cluster_id[anchor], old,
-                                 f"{_keys_of(rows, claims, keys, old)} were {old}'s and are "
-                                 f"now listed apart from it"))
-    owned_now = set(cluster_id.values())
-    keys_of_id: dict[str, list[str]] = {}
-    for source, key, old in zip(live["source"], live["source_key"], live["intermediary_id"],
-                                strict=True):
-        keys_of_id.setdefault(old, []).append(f"{source}:{key}")
-    for old in sorted(had_active - owned_now - set(merged_into)):
-        events.append(_event(today, "retired", old, None,
-                             f"no source lists {_short(sorted(keys_of_id[old]))} any more"))
+            self._mint(anchor, claimed_elsewhere)
+        for old in claimed_elsewhere:
+            self._record("split", self.cluster_id[anchor], old,
+                         f"{self._keys_of(rows, old)} were {old}'s and are now listed apart "
+                         f"from it")
 
-    ids = [cluster_id[int(anchor)] for anchor in cluster.tolist()]
-    updated = _updated_crosswalk(listings, ids, crosswalk, merged_into, today)
-    first_seen = _earliest(updated)
-    history = pd.concat([memory.history.astype(object),
+    def _keep_oldest(self, anchor: int, rows: list[int], owned: list[str]) -> None:
+        """Step 3: the oldest-minted id (then the smallest) is kept, the others merged into
+        it; kept and not listed in the last release, it is revived."""
+        owned = sorted(owned, key=lambda o: (self.minted_on.get(o, self.today), o))
+        kept = self.cluster_id[anchor] = owned[0]
+        for other in owned[1:]:
+            self.merged_into[other] = kept
+            self._record("merged", other, kept,
+                         f"{self._keys_of(rows, other)} linked with {kept}'s listings; the "
+                         f"older id {kept} is kept")
+        if kept not in self.had_active:
+            self._record("revived", kept, None, f"listed again as {self._keys_of(rows, kept)}")
+
+    def _mint(self, anchor: int, claimed_elsewhere: list[str]) -> None:
+        """Step 4: a new id from the anchor's key, never one minted before."""
+        new = self.cluster_id[anchor] = mint(self.keys[anchor], self.taken)
+        origin = (f"; split from {', '.join(claimed_elsewhere)}" if claimed_elsewhere
+                  else "")
+        self._record("minted", new, None, f"first listed as {self.keys[anchor]}{origin}")
+
+    def retire_unlisted(self, live: pd.DataFrame) -> None:
+        """Step 5: an id listed in the last release and owned by no cluster now (nor merged
+        into one) is retired."""
+        keys_of_id: dict[str, list[str]] = {}
+        for source, key, old in zip(live["source"], live["source_key"],
+                                    live["intermediary_id"], strict=True):
+            keys_of_id.setdefault(old, []).append(f"{source}:{key}")
+        owned_now = set(self.cluster_id.values())
+        for old in sorted(self.had_active - owned_now - set(self.merged_into)):
+            self._record("retired", old, None,
+                         f"no source lists {_short(sorted(keys_of_id[old]))} any more")
+
+    def _keys_of(self, rows: list[int], old: str) -> str:
+        """The keys of the cluster's listings claiming ``old``."""
+        claims = self.claims
+        return _short(sorted(self.keys[r] for r in rows if claims[r] and claims[r][0] == old))
+
+    def _record(self, event: str, intermediary: str, other: str | None, reason: str) -> None:
+        self.events.append({"recorded_on": self.today, "id_event": event,
+                            "intermediary_id": intermediary, "other_intermediary_id": other,
+                            "id_event_reason": reason})
+
+
+def _history(history: pd.DataFrame, events: list[dict]) -> pd.DataFrame:
+    """The id history with today's events, by day, then event (EVENT_ORDER), then id."""
+    history = pd.concat([history.astype(object),
                          pd.DataFrame(events, columns=list(ID_HISTORY.columns))],
                         ignore_index=True)
-    history = history.sort_values(
+    return history.sort_values(
         ["recorded_on", "id_event", "intermediary_id"], kind="stable",
         key=lambda c: c.map(EVENT_ORDER) if c.name == "id_event" else c).reset_index(drop=True)
-    return Identified(ids, first_seen, updated, history)
 
 
 def _earliest(crosswalk: pd.DataFrame) -> dict[str, str]:
@@ -277,18 +280,9 @@ def _earliest(crosswalk: pd.DataFrame) -> dict[str, str]:
     return earliest
 
 
-def _keys_of(rows: list[int], claims: list, keys: list[str], old: str) -> str:
-    return _short(sorted(keys[r] for r in rows if claims[r] and claims[r][0] == old))
-
-
 def _short(keys: list[str], limit: int = 3) -> str:
     more = f" and {len(keys) - limit} more" if len(keys) > limit else ""
     return ", ".join(keys[:limit]) + more
-
-
-def _event(day: str, event: str, intermediary: str, other: str | None, reason: str) -> dict:
-    return {"recorded_on": day, "id_event": event, "intermediary_id": intermediary,
-            "other_intermediary_id": other, "id_event_reason": reason}
 
 
 def _updated_crosswalk(listings: pd.DataFrame, ids: list[str], crosswalk: pd.DataFrame,

@@ -1,42 +1,29 @@
 """Merge every source's listings into one row per real-world organization, with stable ids.
 
-Three steps, each in its own module: ``pipelines.link.match`` decides which listings describe one
-organization and why (blocking, scoring, cluster rules); ``pipelines.link.ids`` gives each
-cluster its id from the id crosswalk (minted once, never reused); this module applies the
-maintainers' overrides (``sources/overrides.csv``), builds ``source_records`` (every listing as
-the source gave it, with its id and link reason) and ``intermediaries`` (one row per
-organization, its values taken from its listings by source precedence, then located by
-``pipelines.link.location``).
-
-``sources/overrides.csv`` has the columns action, source_key_a, source_key_b, field, value,
-reason, one row per correction, keys written ``source:source_key`` (as in source_records):
-
-- ``force_link``: the two listings are one organization (whatever the rules say);
-- ``never_link``: the two listings are never in one organization;
-- ``correct``: ``field`` of listing a is ``value`` for linking and in intermediaries (the
-  listing in source_records keeps what the source said; its link_reason notes the fix).
-
-Every row needs a reason; a row that names no current listing or is malformed is reported in
-the warnings (and the Dagster log), never a crash.
+Four steps, each in its own module: ``pipelines.link.overrides`` reads the maintainers'
+corrections (``sources/overrides.csv``) and applies them; ``pipelines.link.match`` decides which
+listings describe one organization and why (blocking, scoring, cluster rules);
+``pipelines.link.ids`` gives each cluster its id from the id crosswalk (minted once, never
+reused); this module builds ``source_records`` (every listing as the source gave it, with its
+id and link reason) and ``intermediaries`` (one row per organization, its values taken from
+its listings by source precedence, then located by ``pipelines.link.location``).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-import sources
 from pipelines.fetch.records import SourceRecords
-from pipelines.link.ids import IdMemory, assign_ids, mint
+from pipelines.link.edges import PAGE_REASON, SAME_PAGE, Edge
+from pipelines.link.ids import IdMemory, assign_ids
 from pipelines.link.location import locate_organizations
-from pipelines.link.match import PAGE_REASON, SAME_PAGE, Constraints, Edge, link
-from schemas.catalogue import FIELDS
+from pipelines.link.match import link
+from pipelines.link.overrides import apply_overrides, read_overrides
 from schemas.published import EVENTS, ID_HISTORY, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.table import empty_frame, pandera_schema
 from sources.registry import SOURCES, source_named
@@ -44,11 +31,6 @@ from sources.registry import SOURCES, source_named
 LISTING_COLUMNS = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
 # given by some sources for linking and identity, not published in source_records
 LINK_COLUMNS = ["links_to", "previous_names", "key_aliases", "websites"]
-OVERRIDES_FILE = Path(sources.__file__).parent / "overrides.csv"
-OVERRIDE_COLUMNS = ("action", "source_key_a", "source_key_b", "field", "value", "reason")
-ACTIONS = ("force_link", "never_link", "correct")
-CORRECTABLE = ("name", "kind", "role", "department", "government_level", "website",
-               "events_url", "city", "state", "country", "zip")
 
 
 @dataclass(frozen=True)
@@ -60,80 +42,6 @@ class Merged:
     crosswalk: pd.DataFrame
     id_history: pd.DataFrame
     warnings: tuple[str, ...] = ()
-
-
-def intermediary_id(key: str, taken: set[str] | None = None) -> str:
-    """The id a new organization first listed under ``key`` ('source:source_key') gets."""
-    return mint(key, set(taken or ()))
-
-
-def read_overrides(path: Path = OVERRIDES_FILE) -> tuple[pd.DataFrame, list[str]]:
-    """Valid override rows and a problem per row that is not (no reason, unknown action,
-    a field that cannot be corrected or a value its column does not allow)."""
-    if not path.is_file():
-        return pd.DataFrame(columns=[*OVERRIDE_COLUMNS, "line"]), []
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in OVERRIDE_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            return (pd.DataFrame(columns=[*OVERRIDE_COLUMNS, "line"]),
-                    [f"{path}: columns {missing} are missing; nothing in it was applied"])
-        rows, problems = [], []
-        for line, raw in enumerate(reader, start=2):
-            row = {c: (raw.get(c) or "").strip() for c in OVERRIDE_COLUMNS}
-            problem = _override_problem(row)
-            if problem:
-                problems.append(f"{path.name} line {line}: {problem}; row ignored")
-            else:
-                rows.append({**row, "line": line})
-    return pd.DataFrame(rows, columns=[*OVERRIDE_COLUMNS, "line"]), problems
-
-
-def _override_problem(row: dict[str, str]) -> str | None:
-    if row["action"] not in ACTIONS:
-        return f"action {row['action']!r} is not one of {', '.join(ACTIONS)}"
-    if not row["reason"]:
-        return "every override needs a reason"
-    keys = ["source_key_a"] + (["source_key_b"] if row["action"] != "correct" else [])
-    for column in keys:
-        if ":" not in row[column]:
-            return f"{column} {row[column]!r} is not 'source:source_key'"
-    if row["action"] == "correct":
-        if row["field"] not in CORRECTABLE:
-            return f"field {row['field']!r} cannot be corrected (one of {', '.join(CORRECTABLE)})"
-        field, value = FIELDS[row["field"]], row["value"]
-        if value and field.enum and value not in field.enum:
-            return f"{value!r} is not an allowed {field.name} ({', '.join(field.enum)})"
-        if value and field.pattern and not pd.Series([value]).str.fullmatch(
-                field.pattern.strip("^$")).iloc[0]:
-            return f"{value!r} does not look like a {field.name} ({field.pattern})"
-    return None
-
-
-def _apply_overrides(listings: pd.DataFrame, keys: pd.Series, overrides: pd.DataFrame,
-                     ) -> tuple[pd.DataFrame, Constraints, dict[int, str], list[str]]:
-    """Corrected listings, forced and forbidden links (rows), notes per row, warnings."""
-    row_of = {key: row for row, key in enumerate(keys)}
-    corrected = listings.copy()
-    constraints, notes, warnings = Constraints(), {}, []
-    for o in overrides.itertuples(index=False):
-        rows = [row_of.get(o.source_key_a)]
-        if o.action != "correct":
-            rows.append(row_of.get(o.source_key_b))
-        unknown = [k for k, r in zip((o.source_key_a, o.source_key_b), rows, strict=False)
-                   if r is None]
-        if unknown:
-            warnings.append(f"overrides.csv line {o.line}: no listing has the key "
-                            f"{' or '.join(unknown)} ({o.action}: {o.reason}); row not applied")
-            continue
-        if o.action == "force_link":
-            constraints.force.append((rows[0], rows[1], o.reason))
-        elif o.action == "never_link":
-            constraints.never.append((rows[0], rows[1]))
-        else:
-            corrected.iat[rows[0], corrected.columns.get_loc(o.field)] = o.value or None
-            notes[rows[0]] = notes.get(rows[0], "") + f"; corrected {o.field}: {o.reason}"
-    return corrected, constraints, notes, warnings
 
 
 def _page_edges(listings: pd.DataFrame) -> list[Edge]:
@@ -157,9 +65,9 @@ def merge_listings(listings_by_source: Sequence[pd.DataFrame], memory: IdMemory 
                    overrides: pd.DataFrame | None = None, today: str | None = None) -> Merged:
     """Listings from every source -> intermediaries, source_records, crosswalk, id history.
 
-    ``memory`` is what earlier releases remembered (``identity.read_memory``; none: every id
-    is minted), ``overrides`` the rows of ``read_overrides`` (default: the bundled file),
-    ``today`` the build day (YYYY-MM-DD, UTC). The result never depends on row order."""
+    ``memory`` is what earlier releases remembered (``publish.crosswalk.read_memory``; none:
+    every id is minted), ``overrides`` the rows of ``read_overrides`` (default: the bundled
+    file), ``today`` the build day (YYYY-MM-DD, UTC). The result never depends on row order."""
     memory = memory or IdMemory.empty()
     today = today or datetime.now(UTC).date().isoformat()
     warnings: list[str] = []
@@ -179,7 +87,7 @@ def merge_listings(listings_by_source: Sequence[pd.DataFrame], memory: IdMemory 
                         f"{keys[repeated].iloc[0]}); each is told apart by its record_id")
         keys = keys.where(~repeated, keys + "#" + listings["record_id"].astype(str))
         listings["source_key"] = keys.str.split(":", n=1).str[1]
-    corrected, constraints, notes, problems = _apply_overrides(listings, keys, overrides)
+    corrected, constraints, notes, problems = apply_overrides(listings, keys, overrides)
     warnings += problems
     rank = source_rank(listings["source"].tolist())
     linked = link(corrected, keys=keys.tolist(), rank=rank, constraints=constraints,
@@ -211,13 +119,6 @@ def _organizations(listings: pd.DataFrame, rank: np.ndarray, keys: pd.Series) ->
     organizations = organizations.astype(object).where(organizations.notna(), None)
     located = locate_organizations(organizations).assign(activity="unknown")
     return located.reindex(columns=list(INTERMEDIARIES.columns))
-
-
-def merge(listings_by_source: Sequence[pd.DataFrame], **options) -> tuple[pd.DataFrame,
-                                                                        pd.DataFrame]:
-    """(intermediaries, source_records) of ``merge_listings`` (same options)."""
-    merged = merge_listings(listings_by_source, **options)
-    return merged.intermediaries, merged.source_records
 
 
 def link_events(events: Sequence[pd.DataFrame], source_records: pd.DataFrame) -> pd.DataFrame:

@@ -24,9 +24,10 @@ import pandas as pd
 from pipelines.answer.sql import install_macros
 from pipelines.fetch.records import SourceRecords
 from pipelines.link.activity import attach_activity
-from pipelines.link.ids import CROSSWALK_FILE, IdMemory, write_crosswalk
+from pipelines.link.ids import IdMemory
 from pipelines.link.merge import link_events, merge_listings, source_status
 from pipelines.publish.changes import as_text, diff_releases, read_previous, summarise
+from pipelines.publish.crosswalk import CROSSWALK_FILE, write_crosswalk
 from pipelines.publish.csv_writer import write_csv
 from pipelines.publish.docs import first_sentence
 from pipelines.publish.folders import (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.link.merge import merge
+from pipelines.link.merge import merge_listings
 from sources import irs_bmf
 from sources.base import Recorder
 from sources.errors import FetchError, ParseError, SnapshotError
@@ -232,7 +232,8 @@ def test_listings_are_keyed_by_ein_with_readable_names(parsed):
 
 
 def test_listings_merge_into_located_intermediaries(parsed):
-    intermediaries, source_records = merge([irs_bmf.to_listings(parsed.records)])
+    merged = merge_listings([irs_bmf.to_listings(parsed.records)])
+    intermediaries, source_records = merged.intermediaries, merged.source_records
     assert len(intermediaries) == len(source_records) == 9
     dayton = intermediaries.set_index("name").loc["Greater Dayton Area Community Foundation Inc"]
     assert dayton["state"] == "OH" and dayton["kind"] == "community_foundation"

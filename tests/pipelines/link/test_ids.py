@@ -3,16 +3,9 @@ it, whatever its name becomes; ids are minted once and never given to another or
 merges and splits are recorded in id_history."""
 
 import pandas as pd
-import pytest
 
 import pipelines.link.ids as identity
-from pipelines.link.ids import (
-    CROSSWALK_FILE,
-    CrosswalkError,
-    IdMemory,
-    read_memory,
-    write_crosswalk,
-)
+from pipelines.link.ids import IdMemory
 from pipelines.link.merge import LISTING_COLUMNS, merge_listings
 from schemas.published import ID_HISTORY
 from schemas.table import pandera_schema
@@ -160,55 +153,3 @@ def test_the_history_is_a_valid_published_table():
     history = pandera_schema(ID_HISTORY).validate(directory.merged.id_history)
     assert history["id_event"].tolist() == ["minted", "minted", "retired"]
     assert history["id_event_reason"].tolist()[0] == "first listed as cfa:a.org"
-
-
-def test_the_crosswalk_is_kept_beside_the_release_and_read_back(tmp_path):
-    directory = Directory()
-    ids = directory.refresh("2026-11-01", listing("cfa", "a.org", "Alpha Data"))
-    write_crosswalk(directory.memory.crosswalk, tmp_path / CROSSWALK_FILE)
-    directory.merged.id_history.to_csv(tmp_path / "id_history.csv", index=False)
-    memory = read_memory(tmp_path)
-    again = merge_listings([pd.DataFrame([listing("cfa", "a.org", "Alpha Data")])], memory,
-                           overrides=NO_OVERRIDES, today="2026-11-08")
-    assert again.source_records["intermediary_id"].tolist() == list(ids.values())
-    assert read_memory(tmp_path / "nothing-yet").crosswalk.empty
-
-
-def test_a_damaged_crosswalk_stops_the_build_instead_of_minting_new_ids(tmp_path):
-    (tmp_path / CROSSWALK_FILE).write_text(
-        "source,source_key,intermediary_id,name,first_seen,last_seen,status\n"
-        "cfa,a.org,im-xyz,Alpha,2026-11-01,2026-11-01,active\n", encoding="utf-8")
-    with pytest.raises(CrosswalkError, match="line 2"):
-        read_memory(tmp_path)
-
-
-def test_the_crosswalk_is_written_with_the_published_release_and_only_then(tmp_path):
-    from pipelines.fetch.records import SourceRecords
-    from pipelines.publish.release import build_release, publish
-    from sources import cfa
-    from sources.snapshot import SAMPLE_SNAPSHOTS, latest_snapshot
-
-    snapshots = SAMPLE_SNAPSHOTS
-    records = cfa.parse(latest_snapshot(snapshots, "cfa")).records
-
-    def run(fingerprint, day):
-        result = SourceRecords(source="cfa", url=cfa.URL, status="fresh", records=records,
-                               snapshot=None, fingerprint=fingerprint,
-                               retrieved_at="2026-11-01T12:00:00Z", sample=False,
-                               replayed=False)
-        release = build_release([result], memory=read_memory(tmp_path), today=day)
-        return release, publish(release, tmp_path, f"{day}T06:00:00Z")
-
-    first, outcome = run("f1", "2026-11-01")
-    assert outcome.published and (tmp_path / CROSSWALK_FILE).is_file()
-    written = (tmp_path / CROSSWALK_FILE).read_bytes()
-    assert len(read_memory(tmp_path).crosswalk) == len(records)
-    same, outcome = run("f1", "2026-11-08")  # unchanged inputs: nothing is published
-    assert not outcome.published and (tmp_path / CROSSWALK_FILE).read_bytes() == written
-    again, outcome = run("f2", "2026-11-15")
-    assert outcome.published
-    ids = first.table("intermediaries").set_index("name")["intermediary_id"]
-    later = again.table("intermediaries").set_index("name")
-    assert later["intermediary_id"].equals(ids)
-    assert set(later["first_seen"]) == {"2026-11-01"} and set(later["last_seen"]) == {
-        "2026-11-15"}

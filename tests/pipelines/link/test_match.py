@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.link.match import link, normalise_name, normalise_names
+from pipelines.link.match import link
 from pipelines.link.merge import source_rank
+from pipelines.link.normalise import normalise_names
 
 
 def listings(*rows):
@@ -26,9 +27,9 @@ def groups(frame):
 
 
 def test_names_are_normalised_once_for_linking():
-    assert normalise_name("The Code for Philly, Inc.") == "code for philly"
-    assert normalise_name("Women’s Data Ctr & Lab LLC") == "womens data center and lab"
-    assert normalise_name("Fundación São Paulo") == "fundacion sao paulo"
+    assert normalise_names(["The Code for Philly, Inc.", "Women’s Data Ctr & Lab LLC",
+                            "Fundación São Paulo"]) == [
+        "code for philly", "womens data center and lab", "fundacion sao paulo"]
     assert normalise_names(["The", None, "Inc."]) == [None, None, None]
 
 

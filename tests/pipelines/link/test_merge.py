@@ -4,14 +4,9 @@ by source precedence, maintainers' overrides applied with their reasons."""
 import pandas as pd
 import pytest
 
-from pipelines.link.merge import (
-    LISTING_COLUMNS,
-    OVERRIDES_FILE,
-    intermediary_id,
-    merge,
-    merge_listings,
-    read_overrides,
-)
+from pipelines.link.ids import mint
+from pipelines.link.merge import LISTING_COLUMNS, merge_listings
+from pipelines.link.overrides import OVERRIDES_FILE, read_overrides
 
 TODAY = "2026-12-01"
 
@@ -44,7 +39,8 @@ def test_an_organization_lists_every_source_it_appears_in():
     cfa = frame(listing("cfa:a", "Open Data Org", "http://odo.org", "PA"))
     nnip = frame(listing("nnip:a", "Open Data Org", "http://odo.org", "PA", source="nnip",
                          kind="nnip_partner"))
-    intermediaries, source_records = merge([cfa, nnip], today=TODAY)
+    merged = merge_listings([cfa, nnip], today=TODAY)
+    intermediaries, source_records = merged.intermediaries, merged.source_records
     assert len(intermediaries) == 1 and len(source_records) == 2
     assert intermediaries.loc[0, "sources"] == "nnip; cfa"  # in the registry's order
     assert intermediaries.loc[0, "kind"] == "nnip_partner"  # NNIP's listing comes first
@@ -55,14 +51,16 @@ def test_ids_do_not_depend_on_row_or_source_order():
     rows = [listing("cfa:x", "X Data", "http://x.org", "OH"),
             listing("cfa:y", "Y Data", "http://y.org", "OH"),
             listing("sdc:x", "X Data Center", "https://www.x.org/", "OH", source="sdc")]
-    first, records = merge([frame(*rows[:2]), frame(rows[2])], today=TODAY)
-    again, again_records = merge([frame(rows[2]), frame(*reversed(rows[:2]))], today=TODAY)
-    assert first["intermediary_id"].tolist() == again["intermediary_id"].tolist()
-    by_record = records.set_index("record_id")["intermediary_id"]
-    assert by_record.to_dict() == again_records.set_index("record_id")["intermediary_id"].to_dict()
+    first = merge_listings([frame(*rows[:2]), frame(rows[2])], today=TODAY)
+    again = merge_listings([frame(rows[2]), frame(*reversed(rows[:2]))], today=TODAY)
+    assert (first.intermediaries["intermediary_id"].tolist()
+            == again.intermediaries["intermediary_id"].tolist())
+    by_record = first.source_records.set_index("record_id")["intermediary_id"]
+    assert by_record.to_dict() == again.source_records.set_index("record_id")[
+        "intermediary_id"].to_dict()
     assert by_record["cfa:x"] == by_record["sdc:x"] != by_record["cfa:y"]
     # the anchor is the State Data Center listing (it comes first in the registry)
-    assert by_record["sdc:x"] == intermediary_id("sdc:x")
+    assert by_record["sdc:x"] == mint("sdc:x", set())
 
 
 def test_organizations_with_only_a_us_city_get_its_centre_and_say_so():
@@ -71,7 +69,8 @@ def test_organizations_with_only_a_us_city_get_its_centre_and_say_so():
     city_only = listing("sdc:b", "City only", state="MD", source="sdc")
     city_only.update(city="Baltimore", country="US")
     nowhere = listing("sdc:c", "No city", state="MD", source="sdc")
-    intermediaries, _ = merge([frame(given, city_only, nowhere)], today=TODAY)
+    intermediaries = merge_listings([frame(given, city_only, nowhere)],
+                                    today=TODAY).intermediaries
     by_name = intermediaries.set_index("name")
     assert by_name.loc["Has coordinates", "location_precision"] == "source"
     assert by_name.loc["City only", "location_precision"] == "city"
@@ -82,10 +81,11 @@ def test_organizations_with_only_a_us_city_get_its_centre_and_say_so():
 
 
 def test_chapters_sharing_a_parent_website_stay_distinct_within_one_source():
-    _, records = merge([frame(
+    records = merge_listings([frame(
         listing("cfa:ro", "Code for Romania", "http://code4.ro/"),
         listing("cfa:iasi", "Code for Romania: Iasi Chapter", "http://code4.ro/"),
-        listing("sdc:ro", "Code for Romania", "http://code4.ro", source="sdc"))], today=TODAY)
+        listing("sdc:ro", "Code for Romania", "http://code4.ro", source="sdc"))],
+        today=TODAY).source_records
     ids = records.set_index("record_id")["intermediary_id"]
     assert ids["cfa:ro"] != ids["cfa:iasi"]  # the source lists them as two organizations
     assert ids["sdc:ro"] == ids["cfa:ro"]  # the other source's listing of the same name and site
@@ -94,9 +94,10 @@ def test_chapters_sharing_a_parent_website_stay_distinct_within_one_source():
 def test_one_source_listing_the_same_organization_twice_links_it():
     dc = listing("sdc:dc:urban", "Urban Institute", "https://urban.org", "DC", "sdc")
     md = listing("sdc:md:urban", "Urban Institute", "https://www.urban.org/", "MD", "sdc")
-    intermediaries, records = merge([frame(dc, md)], today=TODAY)
-    assert len(intermediaries) == 1
-    assert records.set_index("record_id").loc["sdc:md:urban", "link_reason"] == "same_website"
+    merged = merge_listings([frame(dc, md)], today=TODAY)
+    assert len(merged.intermediaries) == 1
+    records = merged.source_records.set_index("record_id")
+    assert records.loc["sdc:md:urban", "link_reason"] == "same_website"
 
 
 def test_a_force_link_override_links_with_its_reason():
@@ -114,11 +115,11 @@ def test_a_never_link_override_keeps_two_listings_apart_with_the_rest_unchanged(
     rows = frame(listing("nnip:d3", "Data Driven Detroit", "https://datadrivendetroit.org", "MI",
                          source="nnip"),
                  listing("cfa:d3", "Data Driven Detroit", "https://datadrivendetroit.org", "MI"))
-    assert len(merge([rows], overrides=no_overrides(), today=TODAY)[0]) == 1
+    assert len(merge_listings([rows], overrides=no_overrides(), today=TODAY).intermediaries) == 1
     rule = overrides(("never_link", "cfa:d3", "nnip:d3", "", "", "a brigade named after it"))
-    intermediaries, records = merge([rows], overrides=rule, today=TODAY)
-    assert len(intermediaries) == 2
-    assert set(records["link_reason"]) == {"own record"}
+    merged = merge_listings([rows], overrides=rule, today=TODAY)
+    assert len(merged.intermediaries) == 2
+    assert set(merged.source_records["link_reason"]) == {"own record"}
 
 
 def test_a_correction_is_used_for_linking_and_noted_but_the_listing_keeps_what_was_said():
