@@ -1,12 +1,14 @@
-"""Time a replayed refresh from the command line against the floor of a bare ``import dagster``.
+"""Time a replayed refresh from the command line against the floor of importing the whole stack.
 
-Prints wall time and peak memory (max RSS) of each, as the median of --repeat runs, each in a
-fresh interpreter. The replay input is the bundled fixture snapshots, with the Code for America
+The floor is one fresh interpreter importing everything a refresh needs (``STACK``: dagster,
+pandas, pandera, duckdb, frictionless, requests, bs4), the least any refresh costs. Prints wall
+time and peak memory (max RSS) of each, as the median of --repeat runs, each in a fresh
+interpreter, and the ratio refresh / floor. The replay input is the bundled fixture snapshots, with the Code for America
 file scaled to --records organizations (the live file has about 220) by repeating the real
 sample records under numbered names: synthetic volume, real shapes.
 
-Target (issue 3): replayed refresh <= 2 x floor + 4 s on the 2-core reference machine.
-The runs share one HOME, so the first builds the city-centre cache (about +0.6 s, once per
+Target (issue 16): replayed refresh <= 3 x floor, both measured in the same run (a ratio, so
+it holds on a loaded machine as on an idle one). The runs share one HOME, so the first builds the city-centre cache (about +0.6 s, once per
 zipcodes version) and the median shows a repeated refresh, as a scheduled one is.
 
     .venv/bin/python bench/refresh_replay.py [--records 220] [--repeat 3]
@@ -29,6 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from sources.snapshot import load_snapshot, snapshot_folders  # noqa: E402
 from tests.support import FIXTURES, make_snapshot  # noqa: E402
+
+STACK = "import dagster, pandas, pandera.pandas, duckdb, frictionless, requests, bs4"
+TARGET_RATIO = 3.0
 
 MEASURE = """
 import resource, sys, time
@@ -76,7 +81,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         replay = Path(tmp) / "replay"
         replay_input(replay, args.records)
-        floor = [run("import dagster") for _ in range(args.repeat)]
+        floor = [run(STACK) for _ in range(args.repeat)]
         refresh = []
         for i in range(args.repeat):
             out = Path(tmp) / f"out{i}"
@@ -94,13 +99,14 @@ def main() -> None:
 
     floor_wall, floor_mem = median(floor, 0), median(floor, 1)
     wall, mem = median(refresh, 0), median(refresh, 1)
-    target = 2 * floor_wall + 4
+    ratio = wall / floor_wall
     print(f"replay input: {args.records} Code for America records (scaled sample) "
           "+ every fixture snapshot")
-    print(f"floor   import dagster      wall {floor_wall:6.2f} s   peak {floor_mem:7.1f} MiB")
+    print(f"floor   {STACK}")
+    print(f"floor   import the stack    wall {floor_wall:6.2f} s   peak {floor_mem:7.1f} MiB")
     print(f"refresh replayed, CLI       wall {wall:6.2f} s   peak {mem:7.1f} MiB")
-    print(f"target  2 x floor + 4 s     wall {target:6.2f} s   "
-          f"{'met' if wall <= target else 'NOT met'}")
+    print(f"ratio   refresh / floor     {ratio:6.2f} x   target <= {TARGET_RATIO:g} x: "
+          f"{'met' if ratio <= TARGET_RATIO else 'NOT met'}")
 
 
 if __name__ == "__main__":
