@@ -40,7 +40,6 @@ def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
     job = refresh_job(settings.mode)
     core = dg.Definitions(
         assets=[assets.tables_asset(SOURCES), assets.changes, assets.release_asset(SOURCES)],
-        asset_checks=[assets.package_valid],
         jobs=[job],
         schedules=[weekly_refresh(job)],
         resources={"settings": settings, "refresh_lock": refresh_lock_resource},

@@ -13,7 +13,7 @@ import hashlib
 import json
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -47,7 +47,14 @@ from schemas.published import (
     SOURCE_STATUS,
 )
 from schemas.rejected import REJECTED_RECORDS
-from schemas.table import Table, duckdb_ddl, published, table_schema
+from schemas.table import (
+    Table,
+    duckdb_ddl,
+    has_schema_types,
+    published,
+    schema_failures,
+    table_schema,
+)
 from sources.registry import SOURCES
 from sources.rejects import rejected_frame
 
@@ -71,6 +78,32 @@ def code_version() -> str:
 
 
 @dataclass(frozen=True)
+class SchemaCheck:
+    """A published table against its pandera schema, validated once: where, and what failed."""
+
+    validated: str  # "when parsed", "when linked" or "when released"
+    failures: pd.DataFrame | None = None  # pandera's failure cases; None: it passed
+
+    @property
+    def passed(self) -> bool:
+        return self.failures is None
+
+
+# The linked tables each made by a pandera validation (merge_listings, attach_activity,
+# link_events, source_status); a source's own tables are validated by its parser.
+LINKED_VALIDATED = frozenset({INTERMEDIARIES.name, SOURCE_RECORDS.name, SOURCE_STATUS.name,
+                              EVENTS.name})
+
+
+def check_schema(table: Table, frame: pd.DataFrame, validated: str | None = None) -> SchemaCheck:
+    """A frame validated where it was made (``validated`` says where) and still as that
+    validation left it (columns and types) is not validated again; any other is, here."""
+    if validated and has_schema_types(table, frame):
+        return SchemaCheck(validated)
+    return SchemaCheck("when released", schema_failures(table, frame))
+
+
+@dataclass(frozen=True)
 class Release:
     """The tables of one release and what they were built from."""
 
@@ -87,6 +120,8 @@ class Release:
     warnings: tuple[str, ...] = ()  # for a maintainer: overrides that matched no listing, ...
     # counts of ``changes`` (publish.changes.summarise), once compared with the last release
     change_summary: Mapping[str, object] | None = None
+    # each published table against its schema (``changes`` is checked where it is made)
+    schema_checks: Mapping[str, SchemaCheck] = field(default_factory=dict)
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -149,6 +184,7 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
         ID_HISTORY.name: merged.id_history,
     }
     schemas = list(LINKED)
+    validated = dict.fromkeys(LINKED_VALIDATED, "when linked")
     for result in results:
         source = by_name[result.source]
         table = published(source.table, include_personal,
@@ -159,6 +195,8 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
             side_table = published(side.table, include_personal)
             tables[side_table.name] = result.side[side_table.name][list(side_table.columns)]
             schemas.append(side_table)
+        validated.update(dict.fromkeys(
+            [table.name, *(side.table.name for side in source.side_tables)], "when parsed"))
     return Release(
         tables=tables,
         schemas=tuple(schemas),
@@ -173,6 +211,8 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
         mode="replay" if any(r.replayed for r in results) else "live",
         crosswalk=merged.crosswalk,
         warnings=merged.warnings,
+        schema_checks={t.name: check_schema(t, tables[t.name], validated.get(t.name))
+                       for t in schemas},
     )
 
 
