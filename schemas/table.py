@@ -41,14 +41,18 @@ def published(table: Table, include_personal: bool = False, **changes: object) -
 
 
 class _Text(pandas_engine.STRING):
-    """pandas' string dtype, whose check answers once for the whole column. pandera's own
-    answers element by element, and for that it formats an (empty) table of failure cases for
-    every text column that passes: half the time of validating a frame whose text is already
-    text. A column that fails is reported as before (pandera then lists the failing values)."""
+    """pandas' string dtype, whose check says "yes" once for a whole column of text. pandera's
+    own answer is element by element, and for it pandera formats an (empty) table of failure
+    cases for every text column that passes: half the time of validating a frame whose text
+    is already text. When some value is not text, the answer is pandera's own, element by
+    element, so the failing values are reported (and quarantined) as before."""
 
-    def check(self, pandera_dtype: object, data_container: pd.Series | None = None) -> bool:
+    def check(self, pandera_dtype: object,
+              data_container: pd.Series | None = None) -> bool | np.ndarray:
         verdict = super().check(pandera_dtype, data_container)
-        return verdict if isinstance(verdict, bool) else bool(np.all(verdict))
+        if not isinstance(verdict, bool) and bool(np.all(verdict)):
+            return True
+        return verdict
 
 
 _PANDAS_DTYPES = {

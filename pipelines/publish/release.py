@@ -81,7 +81,7 @@ def code_version() -> str:
 class SchemaCheck:
     """A published table against its pandera schema, validated once: where, and what failed."""
 
-    validated: str  # "when parsed", "when linked" or "when released"
+    validated: str  # "when parsed", "when linked" or "by this check"
     failures: pd.DataFrame | None = None  # pandera's failure cases; None: it passed
 
     @property
@@ -100,7 +100,7 @@ def check_schema(table: Table, frame: pd.DataFrame, validated: str | None = None
     validation left it (columns and types) is not validated again; any other is, here."""
     if validated and has_schema_types(table, frame):
         return SchemaCheck(validated)
-    return SchemaCheck("when released", schema_failures(table, frame))
+    return SchemaCheck("by this check", schema_failures(table, frame))
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import pytest
 
 from pipelines.publish.csv_writer import spreadsheet_safe
 from pipelines.publish.folders import current_release, release_versions
-from pipelines.publish.release import PackageInvalid, Release, publish
-from schemas.published import PUBLISHED
-from schemas.table import empty_frame
+from pipelines.publish.release import PackageInvalid, Release, check_schema, publish
+from schemas.published import INTERMEDIARIES, PUBLISHED
+from schemas.table import empty_frame, pandera_schema
 
 CREATED = "2026-11-25T06:00:00Z"
 ROOT = Path(__file__).parents[3]
@@ -87,6 +87,17 @@ def test_two_releases_of_one_day_get_distinct_versions_and_the_last_n_are_kept(t
     assert release_versions(tmp_path) == versions[1:]
     assert current_release(tmp_path).name == versions[-1]
     assert "Code for Example 3" in (tmp_path / "intermediaries.csv").read_text()
+
+
+def test_a_table_is_validated_once_where_it_was_made_or_else_by_its_check():
+    made = pandera_schema(INTERMEDIARIES).validate(release().table("intermediaries"))
+    trusted = check_schema(INTERMEDIARIES, made, "when linked")
+    assert trusted.passed and trusted.validated == "when linked"
+    assembled = release().table("intermediaries").assign(kind="not-a-kind")  # object columns
+    checked = check_schema(INTERMEDIARIES, assembled, "when linked")  # not as validated
+    assert checked.validated == "by this check" and not checked.passed
+    assert checked.failures["column"].tolist() == ["kind"]
+    assert check_schema(INTERMEDIARIES, release().table("intermediaries")).passed
 
 
 def test_a_package_that_fails_validation_replaces_nothing(tmp_path):
