@@ -1,7 +1,9 @@
 """Time a replayed refresh from the command line against the floor of importing the whole stack.
 
 The floor is one fresh interpreter importing everything a refresh needs (``STACK``: dagster,
-pandas, pandera, duckdb, frictionless, requests, bs4), the least any refresh costs. Prints the
+pandas, pandera, duckdb, frictionless, requests, bs4), the least any refresh costs (a refresh
+also pays for what those libraries import on first use: Dagster's run storage with SQLAlchemy
+and Alembic, Frictionless' plugins, pandera's backends, about 1 s of CPU). Prints the
 wall time, CPU time (user + system) and peak memory (max RSS) of each, as the median of
 --repeat runs, each in a fresh interpreter, floor and refresh alternated, and the ratio
 refresh / floor. The replay input is the bundled fixture snapshots, with the Code for America
