@@ -7,7 +7,8 @@ checks, and ``release``, which writes them all into a new release folder and mak
 """
 
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import dagster as dg
@@ -23,8 +24,10 @@ from pipelines.publish.folders import PACKAGE_FILE, current_release
 from pipelines.publish.release import (
     PublishOutcome,
     Release,
+    SchemaCheck,
     attach_changes,
     build_release,
+    check_schema,
     previous_version,
     publish,
     utc_timestamp,
@@ -33,7 +36,6 @@ from pipelines.publish.release import (
 )
 from pipelines.settings import PipelineSettings
 from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES, release_tables
-from schemas.table import Table, pandera_schema
 from sources.base import Source
 from sources.errors import SnapshotError
 from sources.snapshot import prune_snapshots
@@ -152,106 +154,147 @@ def snapshot_asset(source: Source) -> dg.AssetsDefinition:
     return _snapshot
 
 
-def records_asset(source: Source) -> dg.AssetsDefinition:
+def records_asset(source: Source) -> dg.Definitions:
+    """``<source>_records``: the snapshot parsed and validated, with its checks evaluated in
+    the same step (they read what the parse found; a step per check cost more than the
+    checks)."""
+    name = f"{source.name}_records"
+    checks = records_checks(source)
+
     @dg.asset(
-        name=f"{source.name}_records",
+        name=name,
         group_name="sources",
         ins={"fetched": dg.AssetIn(key=f"{source.name}_snapshot")},
         description=f"{source.title}: parsed and validated against the {source.table.name} "
         "schema. Carries the last good snapshot forward when the fetch or parse failed.",
         kinds={"pandas"},
+        check_specs=[dg.AssetCheckSpec(c.name, asset=name, blocking=c.blocking,
+                                       description=c.description) for c in checks],
     )
     def _records(
         context: dg.AssetExecutionContext, settings: PipelineSettings, refresh_lock: RefreshLock,
         fetched: FetchOutcome,
-    ) -> SourceRecords:
-        result = parse_source(settings.configured(source), fetched, settings.state_root,
-                              settings.floor_for(source), settings.max_reject_share)
-        result.strict = settings.strict_checks
-        if not settings.replaying:  # a replay never touches the live archive
-            pruned = prune_snapshots(settings.snapshots, source.name, settings.keep_snapshots)
-            if pruned:
-                context.log.info(f"{source.name}: removed {len(pruned)} old snapshot(s)")
-        if result.status != "fresh":
-            context.log.warning(f"{result.status.replace('_', ' ')}: {result.problem}")
-        for rejection in result.rejected[:20]:
-            context.log.warning(f"{source.name}: quarantined record {rejection.record_key!r} "
-                                f"(#{rejection.position}): {rejection.field}: "
-                                f"{rejection.problem}")
-        context.add_output_metadata({
-            "status": result.status,
-            "records": dg.MetadataValue.int(len(result.records)),
-            "previous_records": result.previous_count if result.previous_count is not None else -1,
-            "retrieved_at": result.retrieved_at or "",
-            "mode": "replay" if result.replayed else "live",
-            "sample": result.sample,
-            "snapshot": result.snapshot or "none",
-            "problem": result.problem or "",
-            "skipped": result.skipped,
-            "rejected": dg.MetadataValue.int(len(result.rejected)),
-            "preview": _preview(result.records),
-            **({"summary": _preview(source.summary(result.records), rows=100)}
-               if source.summary and len(result.records) else {}),
-        })
-        return result
+    ):
+        records = parse_records(context, source, fetched, settings)
+        yield dg.Output(records, metadata=records_metadata(source, records))
+        for check in checks:
+            yield check.evaluate(records)
 
-    @dg.asset_check(asset=_records, name="record_count", blocking=True,
-                    description="Far fewer records than the floor or the last good snapshot "
-                    "stops the publish: the source's layout probably changed.")
-    def _record_count(records: SourceRecords) -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(
-            passed=records.count_problem is None,
-            severity=_severity(records),
-            metadata={
-                "records": len(records.records),
-                "floor": records.floor,
-                "last_good": records.previous_count if records.previous_count is not None else -1,
-                "problem": records.count_problem or "",
-            },
-        )
+    return dg.Definitions(assets=[_records])
 
-    @dg.asset_check(asset=_records, name="rejected_share", blocking=True,
-                    description="Records that could not be read are quarantined and published "
-                    "in rejected_records; more than the allowed share stops the publish.")
-    def _rejected_share(records: SourceRecords) -> dg.AssetCheckResult:
-        total = len(records.records) + len(records.rejected)
-        return dg.AssetCheckResult(
-            passed=records.reject_problem is None,
-            severity=_severity(records),
-            metadata={
-                "rejected": len(records.rejected),
-                "share": dg.MetadataValue.float(
-                    round(len(records.rejected) / total, 4) if total else 0.0),
-                "problem": records.reject_problem or "",
-            },
-        )
 
-    checks = [_record_count, _rejected_share]
-    if source.health:
+def parse_records(context: dg.AssetExecutionContext, source: Source, fetched: FetchOutcome,
+                  settings: PipelineSettings) -> SourceRecords:
+    """Parse the snapshot (or carry the last good one forward); say what went wrong."""
+    records = parse_source(settings.configured(source), fetched, settings.state_root,
+                           settings.floor_for(source), settings.max_reject_share)
+    records.strict = settings.strict_checks
+    if not settings.replaying:  # a replay never touches the live archive
+        pruned = prune_snapshots(settings.snapshots, source.name, settings.keep_snapshots)
+        if pruned:
+            context.log.info(f"{source.name}: removed {len(pruned)} old snapshot(s)")
+    if records.status != "fresh":
+        context.log.warning(f"{records.status.replace('_', ' ')}: {records.problem}")
+    for rejection in records.rejected[:20]:
+        context.log.warning(f"{source.name}: quarantined record {rejection.record_key!r} "
+                            f"(#{rejection.position}): {rejection.field}: {rejection.problem}")
+    return records
 
-        @dg.asset_check(asset=_records, name="expected_shape", blocking=True,
-                        description=(source.health.__doc__ or "").strip().splitlines()[0])
-        def _expected_shape(records: SourceRecords) -> dg.AssetCheckResult:
-            return dg.AssetCheckResult(
-                passed=records.shape_problem is None,
-                severity=_severity(records),
-                metadata={"problem": records.shape_problem or ""},
-            )
 
-        checks.append(_expected_shape)
+def records_metadata(source: Source, records: SourceRecords) -> dict:
+    return {
+        "status": records.status,
+        "records": dg.MetadataValue.int(len(records.records)),
+        "previous_records": records.previous_count if records.previous_count is not None else -1,
+        "retrieved_at": records.retrieved_at or "",
+        "mode": "replay" if records.replayed else "live",
+        "sample": records.sample,
+        "snapshot": records.snapshot or "none",
+        "problem": records.problem or "",
+        "skipped": records.skipped,
+        "rejected": dg.MetadataValue.int(len(records.rejected)),
+        "preview": _preview(records.records),
+        **({"summary": _preview(source.summary(records.records), rows=100)}
+           if source.summary and len(records.records) else {}),
+    }
 
-    @dg.asset_check(asset=_records, name="refreshed",
-                    description="Warns when the source could not be refreshed in this run, "
-                    "including a deliberate skip (no token, rejected token, quota).")
-    def _refreshed(records: SourceRecords) -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(
-            passed=records.status == "fresh",
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"status": records.status, "skipped": records.skipped,
-                      "problem": records.problem or ""},
-        )
 
-    return dg.Definitions(assets=[_records], asset_checks=[*checks, _refreshed])
+@dataclass(frozen=True)
+class RecordsCheck:
+    """A check of one source's records: what the UI shows of it, and how it is judged."""
+
+    name: str
+    description: str
+    evaluate: Callable[[SourceRecords], dg.AssetCheckResult]
+    blocking: bool = True  # a failure at ERROR severity stops the publish
+
+
+def records_checks(source: Source) -> list[RecordsCheck]:
+    """Count, rejects, the source's own shape check if it has one, then freshness."""
+    shape = ([RecordsCheck("expected_shape",
+                           (source.health.__doc__ or "").strip().splitlines()[0],
+                           expected_shape)]
+             if source.health else [])
+    return [
+        RecordsCheck("record_count", "Far fewer records than the floor or the last good "
+                     "snapshot stops the publish: the source's layout probably changed.",
+                     record_count),
+        RecordsCheck("rejected_share", "Records that could not be read are quarantined and "
+                     "published in rejected_records; more than the allowed share stops the "
+                     "publish.", rejected_share),
+        *shape,
+        RecordsCheck("refreshed", "Warns when the source could not be refreshed in this run, "
+                     "including a deliberate skip (no token, rejected token, quota).",
+                     refreshed, blocking=False),
+    ]
+
+
+def record_count(records: SourceRecords) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name="record_count",
+        passed=records.count_problem is None,
+        severity=_severity(records),
+        metadata={
+            "records": len(records.records),
+            "floor": records.floor,
+            "last_good": records.previous_count if records.previous_count is not None else -1,
+            "problem": records.count_problem or "",
+        },
+    )
+
+
+def rejected_share(records: SourceRecords) -> dg.AssetCheckResult:
+    total = len(records.records) + len(records.rejected)
+    return dg.AssetCheckResult(
+        check_name="rejected_share",
+        passed=records.reject_problem is None,
+        severity=_severity(records),
+        metadata={
+            "rejected": len(records.rejected),
+            "share": dg.MetadataValue.float(
+                round(len(records.rejected) / total, 4) if total else 0.0),
+            "problem": records.reject_problem or "",
+        },
+    )
+
+
+def expected_shape(records: SourceRecords) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name="expected_shape",
+        passed=records.shape_problem is None,
+        severity=_severity(records),
+        metadata={"problem": records.shape_problem or ""},
+    )
+
+
+def refreshed(records: SourceRecords) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name="refreshed",
+        passed=records.status == "fresh",
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"status": records.status, "skipped": records.skipped,
+                  "problem": records.problem or ""},
+    )
 
 
 def _severity(records: SourceRecords) -> dg.AssetCheckSeverity:
@@ -270,20 +313,18 @@ def published_tables(sources: tuple[Source, ...]) -> dict[str, str]:
             if t.name != CHANGES.name}
 
 
-def schema_check(table: Table, frame: pd.DataFrame) -> dg.AssetCheckResult:
-    """The table as published passes its pandera schema (types, required, keys, enums)."""
-    import pandera.errors
-
-    try:
-        pandera_schema(table).validate(frame, lazy=True)
-    except pandera.errors.SchemaErrors as error:
-        cases = error.failure_cases.head(10)
+def matches_schema(table: str, checked: SchemaCheck, rows: int) -> dg.AssetCheckResult:
+    """A published table's ``matches_schema`` check: the outcome of its one validation."""
+    if not checked.passed:
+        cases = checked.failures.head(10)
         return dg.AssetCheckResult(
-            asset_key=table.name, check_name="matches_schema", passed=False,
-            metadata={"failures": dg.MetadataValue.int(len(error.failure_cases)),
-                      "first": dg.MetadataValue.md(cases.to_markdown(index=False))})
-    return dg.AssetCheckResult(asset_key=table.name, check_name="matches_schema", passed=True,
-                               metadata={"rows": dg.MetadataValue.int(len(frame))})
+            asset_key=table, check_name="matches_schema", passed=False,
+            metadata={"failures": dg.MetadataValue.int(len(checked.failures)),
+                      "first": dg.MetadataValue.md(cases.to_markdown(index=False)),
+                      "validated": checked.validated})
+    return dg.AssetCheckResult(asset_key=table, check_name="matches_schema", passed=True,
+                               metadata={"rows": dg.MetadataValue.int(rows),
+                                         "validated": checked.validated})
 
 
 def _table_metadata(frame: pd.DataFrame) -> dict:
@@ -342,7 +383,8 @@ def tables_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
             "mode": release.mode, "sample": release.sample,
             "inputs_fingerprint": release.fingerprint[:16]})
         for table in release.schemas:
-            yield schema_check(table, release.table(table.name))
+            yield matches_schema(table.name, release.schema_checks[table.name],
+                                 len(release.table(table.name)))
         intermediaries = release.table(INTERMEDIARIES.name)
         yield unique_ids(intermediaries)
         yield geolocated_share(intermediaries)
@@ -394,7 +436,7 @@ def changes(context: dg.AssetExecutionContext, settings: PipelineSettings,
         "fields": dg.MetadataValue.md("\n".join(
             f"- {field}: {n}" for field, n in field_counts(frame).items()) or "_none_"),
     })
-    yield schema_check(CHANGES, frame)
+    yield matches_schema(CHANGES.name, check_schema(CHANGES, frame), len(frame))
 
 
 def release_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
@@ -406,9 +448,12 @@ def release_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
         description="A complete new folder outputs/releases/<version>/ (CSVs with "
         "datapackage.json validated by Frictionless, Parquet copies, the DuckDB file, "
         "changes.csv, index.html), then outputs/current switched to it in one step.",
+        check_specs=[dg.AssetCheckSpec("package_valid", asset="release",
+                                       description="The current release's data package "
+                                       "passes `frictionless validate`.")],
     )
     def _release(context: dg.AssetExecutionContext, settings: PipelineSettings,
-                 refresh_lock: RefreshLock, **inputs) -> PublishOutcome:
+                 refresh_lock: RefreshLock, **inputs):
         manifest: Release = inputs.pop(MANIFEST)
         previous = current_release(settings.outputs)
         frame = inputs.pop(CHANGES.name)
@@ -421,24 +466,27 @@ def release_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
             context.log.info(f"published release {outcome.version}: {outcome.path}")
         for version in outcome.pruned:
             context.log.info(f"removed old release {version}")
-        context.add_output_metadata({
+        yield dg.Output(outcome, metadata={
             "published": outcome.published, "path": outcome.path, "reason": outcome.reason,
             "version": outcome.version or "", "mode": release.mode, "sample": release.sample,
             "pruned": ", ".join(outcome.pruned),
         })
-        return outcome
+        yield package_valid(outcome)
 
     return _release
 
 
-@dg.asset_check(asset="release", description="The current release's data package passes "
-                "`frictionless validate`.")
 def package_valid(release: PublishOutcome) -> dg.AssetCheckResult:
-    if release.validated:  # checked in full before it was made current
-        return dg.AssetCheckResult(passed=True, metadata={"validated": "before publishing"})
+    """The release's ``package_valid`` check: a package written in this run was validated in
+    full before it was made current; a kept one is validated now."""
+    if release.validated:
+        return dg.AssetCheckResult(check_name="package_valid", passed=True,
+                                   metadata={"validated": "before publishing"})
     path = Path(release.path) / PACKAGE_FILE
     if not path.is_file():
-        return dg.AssetCheckResult(passed=True, severity=dg.AssetCheckSeverity.WARN,
+        return dg.AssetCheckResult(check_name="package_valid", passed=True,
+                                   severity=dg.AssetCheckSeverity.WARN,
                                    metadata={"note": "no release published yet"})
     errors = validate_package(path)
-    return dg.AssetCheckResult(passed=not errors, metadata={"errors": "\n".join(errors)})
+    return dg.AssetCheckResult(check_name="package_valid", passed=not errors,
+                               metadata={"errors": "\n".join(errors)})

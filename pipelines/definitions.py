@@ -39,6 +39,18 @@ def weekly_refresh(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinitio
     )
 
 
+class RunStorage(dg.FilesystemIOManager):
+    """Where step outputs wait for the next step: Dagster's pickles under the instance's
+    storage, so a run recorded in DAGSTER_HOME can be re-executed from a step in the UI; in
+    memory for an ephemeral instance (the command line without DAGSTER_HOME, tests), whose
+    storage folder goes with it, so nothing could ever read those pickles back."""
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> dg.IOManager:
+        if not self.base_dir and (context.instance is None or context.instance.is_ephemeral):
+            return dg.InMemoryIOManager()
+        return super().create_io_manager(context)
+
+
 def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
     """Everything Dagster needs; tests pass their own settings instead of patching."""
     per_source = [dg.Definitions(assets=assets.snapshot_assets(SOURCES))] + [
@@ -47,10 +59,10 @@ def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
     job = refresh_job(settings.mode)
     core = dg.Definitions(
         assets=[assets.tables_asset(SOURCES), assets.changes, assets.release_asset(SOURCES)],
-        asset_checks=[assets.package_valid],
         jobs=[job],
         schedules=[weekly_refresh(job)],
-        resources={"settings": settings, "refresh_lock": refresh_lock_resource},
+        resources={"settings": settings, "refresh_lock": refresh_lock_resource,
+                   "io_manager": RunStorage()},
         executor=dg.in_process_executor,  # a small graph: one process beats one per step
     )
     return dg.Definitions.merge(*per_source, core)

@@ -54,3 +54,17 @@ def test_dagster_definitions_validate_passes_on_the_workspace():
         env={k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"},  # ephemeral instance
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_step_outputs_are_kept_in_memory_unless_the_instance_records_the_run(tmp_path):
+    """An ephemeral instance's storage folder goes with it: nothing could read pickles back."""
+    from dagster._core.storage.fs_io_manager import PickledObjectFilesystemIOManager
+
+    from pipelines.definitions import RunStorage
+
+    ephemeral = dg.build_init_resource_context(instance=dg.DagsterInstance.ephemeral())
+    assert isinstance(RunStorage().create_io_manager(ephemeral), dg.InMemoryIOManager)
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        recorded = dg.build_init_resource_context(instance=instance)
+        assert isinstance(RunStorage().create_io_manager(recorded),
+                          PickledObjectFilesystemIOManager)

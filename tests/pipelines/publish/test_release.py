@@ -1,8 +1,10 @@
 """Publishing: each release a complete folder made current in one step, spreadsheet-safe
 CSVs, typed dates, and a release that cannot be completed never replaces a good one."""
 
+import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +13,19 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from frictionless import validate
 
 from pipelines.publish.csv_writer import spreadsheet_safe
 from pipelines.publish.folders import current_release, release_versions
-from pipelines.publish.release import PackageInvalid, Release, publish
-from schemas.published import PUBLISHED
-from schemas.table import empty_frame
+from pipelines.publish.release import (
+    PackageInvalid,
+    Release,
+    check_schema,
+    publish,
+    validate_package,
+)
+from schemas.published import INTERMEDIARIES, PUBLISHED
+from schemas.table import empty_frame, pandera_schema
 
 CREATED = "2026-11-25T06:00:00Z"
 ROOT = Path(__file__).parents[3]
@@ -89,6 +98,17 @@ def test_two_releases_of_one_day_get_distinct_versions_and_the_last_n_are_kept(t
     assert "Code for Example 3" in (tmp_path / "intermediaries.csv").read_text()
 
 
+def test_a_table_is_validated_once_where_it_was_made_or_else_by_its_check():
+    made = pandera_schema(INTERMEDIARIES).validate(release().table("intermediaries"))
+    trusted = check_schema(INTERMEDIARIES, made, "when linked")
+    assert trusted.passed and trusted.validated == "when linked"
+    assembled = release().table("intermediaries").assign(kind="not-a-kind")  # object columns
+    checked = check_schema(INTERMEDIARIES, assembled, "when linked")  # not as validated
+    assert checked.validated == "by this check" and not checked.passed
+    assert checked.failures["column"].tolist() == ["kind"]
+    assert check_schema(INTERMEDIARIES, release().table("intermediaries")).passed
+
+
 def test_a_package_that_fails_validation_replaces_nothing(tmp_path):
     assert publish(release("f1"), tmp_path, CREATED).published
     before = tree(tmp_path)
@@ -97,6 +117,26 @@ def test_a_package_that_fails_validation_replaces_nothing(tmp_path):
     with pytest.raises(PackageInvalid, match="constraint"):
         publish(broken, tmp_path, "2026-11-26T06:00:00Z")
     assert tree(tmp_path) == before  # no new folder, no staging left behind
+
+
+def test_a_listing_of_an_unpublished_organization_fails_the_package_as_frictionless_says(
+        tmp_path):
+    """The foreign keys are checked once per referenced key, not by Frictionless (which reads
+    the referenced table again for every table that refers to it): the same verdict."""
+    folder = Path(publish(release("f1"), tmp_path / "out", CREATED).path)
+    assert validate_package(folder / "datapackage.json") == []
+    broken = Path(shutil.copytree(folder, tmp_path / "broken"))
+    with (broken / "source_records.csv").open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+    row = {"record_id": "cfa:orphan", "intermediary_id": "im-ffffffffffff", "link_reason": "x",
+           "source": "cfa", "source_key": "orphan", "name": "Orphan", "kind": "brigade",
+           "source_url": "https://example.org/", "retrieved_at": "2026-11-01T00:00:00Z"}
+    with (broken / "source_records.csv").open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow([row.get(column, "") for column in header])
+    errors = validate_package(broken / "datapackage.json")
+    assert len(errors) == 1 and errors[0].startswith("foreign-key:")
+    assert "im-ffffffffffff" in errors[0] and '"intermediaries"' in errors[0]
+    assert validate(str(broken / "datapackage.json")).flatten(["type"]) == [["foreign-key"]]
 
 
 KILL_HALFWAY = """
