@@ -1,6 +1,8 @@
 """Time a replayed refresh from the command line against the floor of importing the whole stack.
 
-The floor is one fresh interpreter importing everything a refresh needs (``STACK``: dagster,
+The refresh is the command a user runs (``intermediaries refresh --replay``, the same as
+``intermediaries-refresh``), timed as a whole process from start to exit. The floor is one
+fresh interpreter importing everything a refresh needs (``STACK``: dagster,
 pandas, pandera, duckdb, frictionless, requests, bs4), the least any refresh costs (a refresh
 also pays for what those libraries import on first use: Dagster's run storage with SQLAlchemy
 and Alembic, Frictionless' plugins, pandera's backends, about 1 s of CPU). Prints the
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -38,32 +41,24 @@ from sources.snapshot import SAMPLE_SNAPSHOTS, load_snapshot, snapshot_folders  
 from tests.support import make_snapshot  # noqa: E402
 
 STACK = "import dagster, pandas, pandera.pandas, duckdb, frictionless, requests, bs4"
+# what `make run` runs (the intermediaries-refresh console script), as a module of this checkout
+REFRESH = [sys.executable, "-m", "pipelines.cli.app", "refresh"]
 TARGET_RATIO = 3.0
 
-MEASURE = """
-import resource, sys, time
-started = time.perf_counter()
-{body}
-usage = resource.getrusage(resource.RUSAGE_SELF)
-print("RESULT", time.perf_counter() - started, usage.ru_maxrss / 1024,
-      usage.ru_utime + usage.ru_stime)
-"""
-
-
-def run(body: str, env: dict[str, str] | None = None) -> tuple[float, float, float]:
-    """Wall seconds (whole process, interpreter start included), peak MiB and CPU seconds
-    (user + system, which load from other processes disturbs less than wall time) of one
-    child."""
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Wall seconds (the whole process, from start to exit), peak MiB and CPU seconds (user +
+    system, which load from other processes disturbs less than wall time) of one child."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", MEASURE.format(body=body)], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"benchmark run failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    out = done.stdout
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT)
+    out = child.stdout.read() if child.stdout else b""
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
-    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
-    _, _, peak, cpu = line.split()
-    return wall, float(peak), float(cpu)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        sys.exit(f"benchmark run failed ({' '.join(command)}):\n"
+                 f"{out.decode(errors='replace')[-3000:]}")
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def replay_input(folder: Path, records: int) -> None:
@@ -92,13 +87,10 @@ def main() -> None:
         replay_input(replay, args.records)
         floor, refresh = [], []
         for i in range(args.repeat):  # alternated, so a change in load touches both alike
-            floor.append(run(STACK))
-            out = Path(tmp) / f"out{i}"
+            floor.append(run([sys.executable, "-c", STACK]))
             refresh.append(run(
-                "from pipelines.cli.refresh import refresh\n"
-                f"code = refresh(replay={str(replay)!r}, output_dir={str(out)!r}, "
-                f"snapshot_dir={str(Path(tmp) / f'snap{i}')!r})\n"
-                "assert code == 0, code",
+                [*REFRESH, "--replay", str(replay), "--output-dir", str(Path(tmp) / f"out{i}"),
+                 "--snapshot-dir", str(Path(tmp) / f"snap{i}")],
                 # the fixtures are partial (4 of 56 State Data Center states): checks only warn
                 env={"PATH": "", "INTERMEDIARIES_STRICT_CHECKS": "false", "HOME": tmp},
             ))

@@ -3,7 +3,10 @@ and one run of the refresh job in this process, for the command line."""
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,13 +86,15 @@ def run_refresh(settings: PipelineSettings, mode: str, verbose: bool = False) ->
     """Run the refresh job once, in process (no daemon needed), tagged with its mode and
     recorded where ``run_instance`` says. The caller holds the refresh lock."""
     job = build_defs(settings).resolve_job_def("refresh")
-    result = job.execute_in_process(
-        instance=run_instance(mode),
-        raise_on_error=False,
-        tags={MODE_TAG: mode},  # sample and replay runs apart in the UI
-        run_config={"loggers": {"console": {"config": {
-            "log_level": "DEBUG" if verbose else "INFO"}}}},
-    )
+    instance = run_instance(mode)
+    with loaded_stack_frozen():
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            tags={MODE_TAG: mode},  # sample and replay runs apart in the UI
+            run_config={"loggers": {"console": {"config": {
+                "log_level": "DEBUG" if verbose else "INFO"}}}},
+        )
     failed_checks = tuple(
         f"{e.asset_key.to_user_string()}:{e.check_name}"
         for e in result.get_asset_check_evaluations()
@@ -100,6 +105,26 @@ def run_refresh(settings: PipelineSettings, mode: str, verbose: bool = False) ->
         release=_output(result, "release"),
         failed_checks=failed_checks,
     )
+
+
+@contextmanager
+def loaded_stack_frozen() -> Iterator[None]:
+    """Run with the garbage collector ignoring what is loaded now (``gc.freeze``). Dagster,
+    pandas, pandera, DuckDB, Frictionless and the run's instance are a few hundred thousand
+    objects that live for the whole run; without this, every full collection walks them all
+    again (a third of a replayed refresh, measured with bench/refresh_replay.py). The
+    collector runs during the run, as usual, for the run's own objects; afterwards the
+    loaded objects are ordinary again. A process started from the command line imports with
+    the collector off (``pipelines.cli.process``); it is on for the run."""
+    was_enabled = gc.isenabled()
+    gc.freeze()
+    gc.enable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if not was_enabled:
+            gc.disable()
 
 
 def _output(result: dg.ExecuteInProcessResult, node: str):  # noqa: ANN202 (a step's value)

@@ -139,5 +139,19 @@ def status(release: ReleaseOption = None) -> None:
         show_status(release)
 
 
+def main() -> None:
+    """The ``intermediaries`` console script."""
+    from pipelines.cli.process import run_as_process
+
+    run_as_process(app)
+
+
+def refresh_main() -> None:
+    """The ``intermediaries-refresh`` console script."""
+    from pipelines.cli.process import run_as_process
+
+    run_as_process(refresh_app)
+
+
 if __name__ == "__main__":  # pragma: no cover (python -m pipelines.cli.app ...)
-    app()
+    main()

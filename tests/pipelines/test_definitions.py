@@ -68,3 +68,16 @@ def test_step_outputs_are_kept_in_memory_unless_the_instance_records_the_run(tmp
         recorded = dg.build_init_resource_context(instance=instance)
         assert isinstance(RunStorage().create_io_manager(recorded),
                           PickledObjectFilesystemIOManager)
+
+
+def test_a_run_freezes_the_loaded_stack_only_while_it_runs():
+    import gc
+
+    from pipelines.definitions import loaded_stack_frozen
+
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        with loaded_stack_frozen():
+            assert gc.isenabled() and gc.get_freeze_count() > 0
+        assert gc.isenabled() is enabled and gc.get_freeze_count() == 0
+    gc.enable()
