@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 import pipelines.publish.release as release_module  # noqa: E402
 from pipelines.fetch.one_source import replay_source  # noqa: E402
 from pipelines.fetch.records import parse_source  # noqa: E402
-from pipelines.publish.release import Release, build_release, publish  # noqa: E402
+from pipelines.link.tables import Release, build_release  # noqa: E402
+from pipelines.publish.release import publish  # noqa: E402
 from sources.registry import SOURCES  # noqa: E402
 from sources.snapshot import SAMPLE_SNAPSHOTS  # noqa: E402
 

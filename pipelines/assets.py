@@ -17,23 +17,13 @@ import pandas as pd
 from pipelines.fetch.concurrent import fetch_all
 from pipelines.fetch.one_source import FetchOutcome, fetch_source, replay_source
 from pipelines.fetch.records import SourceRecords, parse_source
+from pipelines.link.tables import Release, SchemaCheck, build_release, check_schema
 from pipelines.lock import RefreshLock
-from pipelines.publish.changes import field_counts
+from pipelines.publish.changes import attach_changes, field_counts, with_changes
 from pipelines.publish.crosswalk import CrosswalkError, read_memory
 from pipelines.publish.folders import PACKAGE_FILE, current_release
-from pipelines.publish.release import (
-    PublishOutcome,
-    Release,
-    SchemaCheck,
-    attach_changes,
-    build_release,
-    check_schema,
-    previous_version,
-    publish,
-    utc_timestamp,
-    validate_package,
-    with_changes,
-)
+from pipelines.publish.package import validate_package
+from pipelines.publish.release import PublishOutcome, previous_version, publish, utc_timestamp
 from pipelines.settings import PipelineSettings
 from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES, release_tables
 from sources.base import Source

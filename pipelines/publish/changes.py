@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
+from pipelines.link.tables import Release
 from pipelines.publish.csv_writer import write_csv
 from schemas.codes import CHANGE_KINDS
-from schemas.published import CHANGES, INTERMEDIARIES
+from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES, LINKED
 
 ID = "intermediary_id"
 # change on every refresh (when and where a listing was read), so they are not compared
@@ -106,3 +108,24 @@ def field_counts(changes: pd.DataFrame) -> Mapping[str, int]:
     """How many organizations changed in each field, most first."""
     changed = changes[changes["change"] == "changed"]
     return changed["changed_field"].value_counts().to_dict()
+
+
+def with_changes(release: Release, previous: Path | None, since: str | None) -> Release:
+    """The release with its change log: ``changes`` compared with the intermediaries of the
+    release in ``previous`` (a release folder; None for a first release)."""
+    current = as_text(release.table(INTERMEDIARIES.name))
+    frame = diff_releases(read_previous(previous), current, release.table(ID_HISTORY.name))
+    return attach_changes(release, frame, since if previous is not None else None)
+
+
+def attach_changes(release: Release, frame: pd.DataFrame, since: str | None) -> Release:
+    """``changes`` placed after the linked tables, with its counts."""
+    linked = {t.name for t in LINKED}
+    schemas = tuple(t for t in release.schemas if t.name != CHANGES.name)
+    core = [t for t in schemas if t.name in linked]
+    return replace(
+        release,
+        tables={**release.tables, CHANGES.name: frame},
+        schemas=(*core, CHANGES, *(t for t in schemas if t.name not in linked)),
+        change_summary=summarise(frame, since),
+    )

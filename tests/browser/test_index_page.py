@@ -175,7 +175,8 @@ def test_the_page_a_publish_writes_opens_with_every_organization(browser, tmp_pa
 
     from pipelines.fetch.one_source import replay_source
     from pipelines.fetch.records import parse_source
-    from pipelines.publish.release import build_release, publish
+    from pipelines.link.tables import build_release
+    from pipelines.publish.release import publish
     from sources.registry import SOURCES
     from sources.snapshot import SAMPLE_SNAPSHOTS
 

@@ -28,7 +28,8 @@ from urllib.parse import urlsplit
 from pipelines.fetch.concurrent import fetch_all, waves
 from pipelines.fetch.one_source import FetchOutcome
 from pipelines.fetch.records import SourceRecords, parse_source
-from pipelines.publish.release import build_release, publish
+from pipelines.link.tables import build_release
+from pipelines.publish.release import publish
 from pipelines.settings import PipelineSettings
 from sources.base import Source
 from sources.errors import SnapshotError, SourceError

@@ -309,7 +309,8 @@ def test_a_replayed_release_publishes_no_security_email(tmp_path):
     '@', and no security contact email appears in any published file."""
     from pipelines.fetch.one_source import replay_source
     from pipelines.fetch.records import parse_source
-    from pipelines.publish.release import build_release, publish
+    from pipelines.link.tables import build_release
+    from pipelines.publish.release import publish
     from sources.registry import SOURCES
 
     results = [parse_source(source, replay_source(source, source.default_url,

@@ -104,7 +104,7 @@ TYPES = {"latitude": "DOUBLE", "longitude": "DOUBLE"}
 def write_release(folder: Path, orgs: list[dict] = ORGS,
                   columns: tuple[str, ...] = ANSWER_COLUMNS, sample: bool = True) -> Path:
     """A small release: the intermediaries table (``columns`` only), source_status,
-    release_info and the macros, as ``pipelines.publish.release.write_duckdb`` stores them."""
+    release_info and the macros, as ``pipelines.publish.database.write_duckdb`` stores them."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "intermediaries.duckdb"
     with duckdb.connect(str(path)) as con:

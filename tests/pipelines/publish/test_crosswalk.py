@@ -43,7 +43,8 @@ def test_a_damaged_crosswalk_stops_the_build_instead_of_minting_new_ids(tmp_path
 def test_the_crosswalk_is_written_with_the_published_release_and_only_then(tmp_path):
 
     from pipelines.fetch.records import SourceRecords
-    from pipelines.publish.release import build_release, publish
+    from pipelines.link.tables import build_release
+    from pipelines.publish.release import publish
     from sources import cfa
     from sources.snapshot import SAMPLE_SNAPSHOTS, latest_snapshot
 

@@ -15,15 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 from frictionless import validate
 
+from pipelines.link.tables import Release, check_schema
 from pipelines.publish.csv_writer import spreadsheet_safe
 from pipelines.publish.folders import current_release, release_versions
-from pipelines.publish.release import (
-    PackageInvalid,
-    Release,
-    check_schema,
-    publish,
-    validate_package,
-)
+from pipelines.publish.package import PackageInvalid, validate_package
+from pipelines.publish.release import publish
 from schemas.published import INTERMEDIARIES, PUBLISHED
 from schemas.table import empty_frame, pandera_schema
 
