@@ -3,7 +3,9 @@
 Per source: ``<source>_snapshot`` (fetch or replay) and ``<source>_records`` (parse + validate),
 built from the registry. Then one asset per published table (``intermediaries``,
 ``source_records``, ``events``, ... and ``changes``), each with its row count, preview and
-checks, and ``release``, which writes them all into a new release folder and makes it current.
+checks, ``release``, which writes them all into a new release folder and makes it current, and
+``published_release``, which uploads the current release to object storage when
+INTERMEDIARIES_PUBLISH_URL says where.
 """
 
 
@@ -24,6 +26,14 @@ from pipelines.publish.crosswalk import CrosswalkError, read_memory
 from pipelines.publish.folders import PACKAGE_FILE, current_release
 from pipelines.publish.package import validate_package
 from pipelines.publish.release import PublishOutcome, previous_version, publish, utc_timestamp
+from pipelines.publish.upload import (
+    PublishError,
+    UploadReport,
+    not_live,
+    open_bucket,
+    publish_release,
+    read_release_descriptor,
+)
 from pipelines.settings import PipelineSettings
 from schemas.published import CHANGES, ID_HISTORY, INTERMEDIARIES, release_tables
 from sources.base import Source
@@ -480,3 +490,54 @@ def package_valid(release: PublishOutcome) -> dg.AssetCheckResult:
     errors = validate_package(path)
     return dg.AssetCheckResult(check_name="package_valid", passed=not errors,
                                metadata={"errors": "\n".join(errors)})
+
+
+@dg.asset(
+    name="published_release", group_name="publish", kinds={"s3"}, deps=["release"],
+    output_required=False,  # no publish URL, or a sample/replay run: not materialized
+    description="The current release uploaded to object storage at stable URLs "
+    "(<prefix>/releases/<version>/, then <prefix>/latest/, then <prefix>/releases.json), when "
+    "INTERMEDIARIES_PUBLISH_URL is set; a version already uploaded is not sent again.",
+)
+def published_release(context: dg.AssetExecutionContext, settings: PipelineSettings):
+    """Skipped, with the reason in the log, when there is nothing to publish to or nothing
+    that may be published; a failed upload fails the step naming the object (``latest/`` and
+    ``releases.json`` are then as they were)."""
+    reason = why_not_upload(settings)
+    if reason:
+        context.log.info(f"not uploaded: {reason}")
+        return
+    folder = current_release(settings.outputs)
+    try:
+        bucket = open_bucket(settings.publish_url, settings.publish_public_url)
+        report = publish_release(folder, bucket, utc_timestamp(), progress=context.log.debug)
+    except PublishError as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
+    context.log.info(f"{report.version}: {len(report.uploaded)} object(s) written, "
+                     f"{report.unchanged} already there; latest is {report.latest_version}")
+    yield dg.Output(report, metadata=upload_metadata(report))
+
+
+def why_not_upload(settings: PipelineSettings) -> str | None:
+    """Why this run uploads nothing, or None to upload the current release."""
+    if not settings.publish_url:
+        return "INTERMEDIARIES_PUBLISH_URL is not set"
+    if settings.replaying:
+        return "a sample or replay run is never published"
+    folder = current_release(settings.outputs)
+    if folder is None:
+        return f"there is no release in {settings.outputs}"
+    try:
+        return not_live(read_release_descriptor(folder))
+    except PublishError as error:
+        return str(error)
+
+
+def upload_metadata(report: UploadReport) -> dict:
+    return {
+        "version": report.version,
+        "latest_version": report.latest_version or "",
+        "uploaded": dg.MetadataValue.int(len(report.uploaded)),
+        "unchanged": dg.MetadataValue.int(report.unchanged),
+        **{f"{name}_url": dg.MetadataValue.url(url) for name, url in report.urls.items()},
+    }

@@ -61,7 +61,8 @@ def build_defs(settings: PipelineSettings | None = None) -> dg.Definitions:
     settings = settings or PipelineSettings.from_env()
     job = refresh_job(settings.mode)
     core = dg.Definitions(
-        assets=[assets.tables_asset(SOURCES), assets.changes, assets.release_asset(SOURCES)],
+        assets=[assets.tables_asset(SOURCES), assets.changes, assets.release_asset(SOURCES),
+                assets.published_release],
         jobs=[job],
         schedules=[weekly_refresh(job)],
         resources={"settings": settings, "refresh_lock": refresh_lock_resource,

@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 
+from pipelines.publish.upload import check_publish_url
 from sources.base import Source, SourceSettings
 from sources.http import HttpSettings
 
@@ -60,6 +61,12 @@ class SettingsError(ValueError):
 
 def is_http_url(value: str) -> bool:
     return value.startswith(("http://", "https://")) and len(value.split("://", 1)[1]) > 0
+
+
+def _http_url_or_empty(value: str) -> str:
+    if value and not is_http_url(value):
+        raise ValueError("expected an http:// or https:// address")
+    return value
 
 
 class PipelineSettings(dg.ConfigurableResource):
@@ -108,6 +115,19 @@ class PipelineSettings(dg.ConfigurableResource):
         default=0.05, ge=0.0, le=1.0,
         description="Share of a source's records that may be quarantined as unreadable before "
         "the blocking rejected_share check stops the publish.",
+    )
+    publish_url: Annotated[str, AfterValidator(check_publish_url)] = Field(
+        default="",
+        description="Where each release is uploaded (`intermediaries publish`, the "
+        "published_release asset): s3://bucket/prefix on S3 or any S3-compatible store. "
+        "Credentials and endpoint come only from the standard AWS_* variables. Empty: "
+        "nothing is uploaded.",
+    )
+    publish_public_url: Annotated[str, AfterValidator(_http_url_or_empty)] = Field(
+        default="",
+        description="The public http(s) address of the publish URL's prefix, when readers "
+        "reach the bucket elsewhere (a custom domain, R2's public URL). Default: the "
+        "endpoint's path-style address, <endpoint>/<bucket>/<prefix>.",
     )
     http_delay: float = Field(default=1.0, ge=0.0,
                               description="Seconds between requests to one host.")

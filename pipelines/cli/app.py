@@ -1,10 +1,11 @@
 """The command line, one Typer app: ``intermediaries near`` answers "who can I call about data
-here?"; ``refresh``, ``replay``, ``validate`` and ``status`` run and check the pipeline.
+here?"; ``refresh``, ``replay``, ``validate`` and ``status`` run and check the pipeline;
+``publish`` uploads the release to object storage.
 ``intermediaries-refresh`` (``make run``) is the same refresh command on its own.
 
 Here are the commands and their options (each shared option defined once); the work is in one
-module per command (``near``, ``refresh``, ``status``, ``validate``), imported when the command
-runs. Start-up matters for ``near`` (it is the command typed first), so nothing heavy is
+module per command (``near``, ``refresh``, ``status``, ``validate``, ``publish``), imported when
+the command runs. Start-up matters for ``near`` (it is the command typed first), so nothing heavy is
 imported at module level: no Dagster, no pandas beyond what the place lookup needs, no settings
 read, and ``--help`` works anywhere.
 """
@@ -128,6 +129,23 @@ def validate(release: ReleaseOption = None) -> None:
         valid = validate_release(release)
     if not valid:
         raise typer.Exit(1)
+
+
+@app.command()
+def publish(
+    release: Annotated[Path | None, typer.Option(
+        "--release", metavar="DIR", help="An output folder (its current release is uploaded) "
+        "or a release's folder (default: outputs/).")] = None,
+    allow_sample: Annotated[bool, typer.Option(
+        "--allow-sample", help="Upload a sample or replay release too (to try a bucket); "
+        "never for the public one.")] = False,
+) -> None:
+    """Upload the current release to object storage (INTERMEDIARIES_PUBLISH_URL): the version,
+    then latest/, then releases.json."""
+    from pipelines.cli.publish import publish_current
+
+    with refusals():
+        publish_current(release, allow_sample)
 
 
 @app.command()

@@ -51,10 +51,11 @@ def release_versions(outputs: Path) -> list[str]:
     if not folder.is_dir():
         return []
     names = [p.name for p in folder.iterdir() if p.is_dir() and VERSION.match(p.name)]
-    return sorted(names, key=_version_key)
+    return sorted(names, key=version_key)
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
+    """A version's sort key: its numbers, so `.10` sorts after `.9`."""
     return tuple(int(part) for part in version.split("."))
 
 
