@@ -17,6 +17,7 @@ from pipelines.assets import MODE_TAG
 from pipelines.fetch.records import SourceRecords
 from pipelines.lock import refresh_lock_resource
 from pipelines.publish.release import PublishOutcome
+from pipelines.publish.upload import UploadReport
 from pipelines.settings import PipelineSettings
 from sources.registry import SOURCES
 
@@ -81,6 +82,7 @@ class RefreshRun:
     records: dict[str, SourceRecords | None]  # per registered source; None: the step never ran
     release: PublishOutcome | None  # None: the publish step never ran
     failed_checks: tuple[str, ...]  # "asset:check" of each blocking check that failed
+    uploaded: UploadReport | None = None  # None: not uploaded (no publish URL, or it failed)
 
 
 def run_refresh(settings: PipelineSettings, mode: str, verbose: bool = False) -> RefreshRun:
@@ -105,6 +107,7 @@ def run_refresh(settings: PipelineSettings, mode: str, verbose: bool = False) ->
         records={source.name: _output(result, f"{source.name}_records") for source in SOURCES},
         release=_output(result, "release"),
         failed_checks=failed_checks,
+        uploaded=_output(result, "published_release"),
     )
 
 

@@ -127,6 +127,10 @@ def report(run: RefreshRun) -> int:
         print(f"  none: {outcome.reason}")
     else:
         print(f"  kept: {outcome.path} ({outcome.reason})")
+    if run.uploaded is not None:
+        uploaded = run.uploaded
+        print(f"  uploaded: {len(uploaded.uploaded)} object(s) written, {uploaded.unchanged} "
+              f"already there; latest ({uploaded.latest_version}): {uploaded.urls['latest']}")
     if run.failed_checks:
         print(f"\nChecks that stopped the publish: {', '.join(run.failed_checks)}")
     if not run.success:

@@ -32,6 +32,10 @@ def test_every_published_table_is_its_own_asset_and_the_release_depends_on_them(
         assert dg.AssetKey(name) in parents, name
         assert dg.AssetCheckKey(dg.AssetKey(name), "matches_schema") in graph.asset_check_keys
     assert graph.get(dg.AssetKey("release")).group_name == "publish"
+    # uploaded after the release is written (skipped without INTERMEDIARIES_PUBLISH_URL)
+    uploaded = graph.get(dg.AssetKey("published_release"))
+    assert uploaded.group_name == "publish"
+    assert uploaded.parent_keys == {dg.AssetKey("release")}
     # the change log is computed from the linked table and the id history
     assert graph.get(dg.AssetKey("changes")).parent_keys >= {
         dg.AssetKey("intermediaries"), dg.AssetKey("id_history")}

@@ -164,6 +164,8 @@ def test_the_layout_content_types_and_checksums(bucket_url, releases):
     # straight from the URL, as a user would: the resource paths are relative
     assert report.urls["datapackage"].endswith(f"/{PREFIX}/latest/datapackage.json")
     assert validate(report.urls["datapackage"]).valid
+    page = remote_bytes(bucket_url, "latest/index.html").decode()
+    assert 'href="intermediaries.csv"' in page and 'href="/' not in page  # works from there
     with urllib.request.urlopen(report.urls["latest"] + "intermediaries.csv") as response:
         assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
         assert b"Code for Example" in response.read()
@@ -322,3 +324,35 @@ def test_a_failed_upload_fails_the_asset_naming_the_object(bucket_url, releases,
     assert f"could not upload s3://{Destination.parse(bucket_url).bucket}/{named}" in str(
         failure.step_failure_data.user_failure_data.description)
     assert remote_bytes(bucket_url, "latest/datapackage.json") == latest_before
+
+
+def test_a_live_refresh_uploads_its_release_and_a_sample_run_never_does(bucket_url, tmp_path,
+                                                                         monkeypatch):
+    """The refresh job (what the weekly schedule runs) ends with the upload."""
+    from sources.registry import SOURCES
+    from tests.pipelines.cli.test_refresh import SAMPLE_CFA, closed_port, refresh
+    from tests.support import Reply, serve
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("INTERMEDIARIES_SNAPSHOT_DIR", str(tmp_path / "snapshots"))
+    monkeypatch.setenv("INTERMEDIARIES_OUTPUT_DIR", str(tmp_path / "outputs"))
+    monkeypatch.setenv("INTERMEDIARIES_PUBLISH_URL", bucket_url)
+    for name, value in {"HTTP_DELAY": "0", "HTTP_RETRIES": "0", "HTTP_TIMEOUT": "2",
+                        "HTTP_BACKOFF": "0", "SDC_EXPECTED_LEADS": "4"}.items():
+        monkeypatch.setenv(f"INTERMEDIARIES_{name}", value)
+    nowhere = f"http://127.0.0.1:{closed_port()}"
+    for source in SOURCES:
+        monkeypatch.setenv(source.url_variable, f"{nowhere}/{source.name}")
+        monkeypatch.setenv(f"INTERMEDIARIES_{source.name.upper()}_MIN_RECORDS", "1")
+    with serve({"/organizations.json": Reply(SAMPLE_CFA)}) as server:
+        monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
+        live = refresh()
+    assert live.exit_code == 0, live.output
+    assert "uploaded:" in live.stdout
+    version = current_release(tmp_path / "outputs").name
+    assert json.loads(remote_bytes(bucket_url, "releases.json"))["latest"] == version
+    listed = remote_keys(bucket_url)
+
+    sample = refresh("--sample")
+    assert sample.exit_code == 0 and "uploaded:" not in sample.stdout
+    assert remote_keys(bucket_url) == listed
