@@ -6,8 +6,9 @@ first, each with its content type and its SHA-256 (sent for the store to verify,
 ``x-amz-meta-sha256`` to compare with later); only then is ``latest/`` made a copy of it
 (server-side copies, ``datapackage.json`` last) and, last of all, ``releases.json`` lists it.
 An upload that fails halfway raises ``UploadFailed`` naming the object, before ``latest/`` or
-``releases.json`` are touched. A file whose remote checksum already matches is not sent
-again, so publishing twice uploads nothing and a failed publish resumes where it stopped.
+``releases.json`` are touched; a copy into ``latest/`` that fails puts back the files the
+copies before it replaced. A file whose remote checksum already matches is not sent again, so
+publishing twice uploads nothing and a failed publish resumes where it stopped.
 
 Credentials, region and endpoint come only from the standard AWS variables and files
 (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_ENDPOINT_URL``, ``AWS_PROFILE``...),
@@ -59,7 +60,10 @@ class UploadFailed(PublishError):
 
     def __init__(self, key: str, action: str, cause: str) -> None:
         super().__init__(f"could not {action} {key}: {cause}")
-        self.key = key
+        self.key, self.action, self.cause = key, action, cause
+
+    def noting(self, note: str) -> UploadFailed:
+        return UploadFailed(self.key, self.action, f"{self.cause}; {note}")
 
 
 # --- where ------------------------------------------------------------------------------------
@@ -114,7 +118,11 @@ class ReleaseFile:
 
     @property
     def content_type(self) -> str:
-        return CONTENT_TYPES.get(Path(self.path).suffix, "application/octet-stream")
+        return content_type(self.path)
+
+
+def content_type(path: str) -> str:
+    return CONTENT_TYPES.get(Path(path).suffix, "application/octet-stream")
 
 
 def release_files(folder: Path) -> list[ReleaseFile]:
@@ -216,14 +224,14 @@ class Bucket:
                 ContentType=file.content_type, ContentLength=file.size, CacheControl=cache,
                 ChecksumSHA256=file.sha256_base64, Metadata={"sha256": file.sha256})
 
-    def copy(self, source: str, file: ReleaseFile, key: str, cache: str) -> None:
+    def copy(self, source: str, key: str, sha256: str | None, cache: str) -> None:
         """A server-side copy of ``source`` (nothing goes over this machine's network)."""
         with self._failure(key, "copy " + self.name(source) + " to"):
             self.client.copy_object(
                 Bucket=self.destination.bucket, Key=key,
                 CopySource={"Bucket": self.destination.bucket, "Key": source},
-                MetadataDirective="REPLACE", ContentType=file.content_type,
-                CacheControl=cache, Metadata={"sha256": file.sha256})
+                MetadataDirective="REPLACE", ContentType=content_type(key),
+                CacheControl=cache, Metadata={"sha256": sha256} if sha256 else {})
 
     def keys(self, prefix: str) -> list[str]:
         with self._failure(prefix + "/", "list"):
@@ -354,7 +362,9 @@ def publish_release(folder: Path, bucket: Bucket, published_at: str,
     listed.sort(key=lambda e: version_key(str(e["version"])), reverse=True)
     newest = str(listed[0]["version"])
     if newest == version:  # 2. latest/, a copy of the version
-        report.latest_moved = _make_latest(bucket, files, version, report, progress)
+        previous = index.get("latest")
+        report.latest_moved = _make_latest(bucket, files, version, report, progress,
+                                           str(previous) if previous else None)
     report.latest_version = newest
     index = {"name": "civic-intermediaries", "latest": newest,
              "latest_url": report.urls["latest"], "releases": listed}
@@ -367,26 +377,51 @@ def publish_release(folder: Path, bucket: Bucket, published_at: str,
 
 
 def _make_latest(bucket: Bucket, files: list[ReleaseFile], version: str,
-                 report: UploadReport, progress: Callable[[str], None]) -> bool:
+                 report: UploadReport, progress: Callable[[str], None],
+                 previous: str | None) -> bool:
     """Copy each file whose checksum differs into ``latest/``, then remove what the version
-    does not hold; True when anything changed."""
+    does not hold; True when anything changed. A copy that fails puts back what the copies
+    before it replaced (``previous``'s files), so ``latest/`` is never left a mix."""
     destination = bucket.destination
-    changed = False
-    for file in files:
-        key = destination.key(LATEST_PREFIX, file.path)
-        if bucket.sha256(key) == file.sha256:
-            continue
-        progress(f"latest/{file.path}")
-        bucket.copy(destination.key(RELEASES_PREFIX, version, file.path), file, key,
-                    MOVING_CACHE)
-        report.uploaded.append(key)
-        changed = True
+    written: list[tuple[str, str]] = []  # (latest key, path in the release)
+    try:
+        for file in files:
+            key = destination.key(LATEST_PREFIX, file.path)
+            if bucket.sha256(key) == file.sha256:
+                continue
+            progress(f"latest/{file.path}")
+            bucket.copy(destination.key(RELEASES_PREFIX, version, file.path), key, file.sha256,
+                        MOVING_CACHE)
+            written.append((key, file.path))
+    except UploadFailed as error:
+        raise error.noting(_restore_latest(bucket, written, previous)) from None
+    report.uploaded.extend(key for key, _ in written)
     wanted = {destination.key(LATEST_PREFIX, f.path) for f in files}
     stale = [k for k in bucket.keys(destination.key(LATEST_PREFIX)) if k not in wanted]
-    if stale:
+    if stale:  # every file of the version is in latest/ by now: extras are harmless
         bucket.delete(stale)
-        changed = True
-    return changed
+    return bool(written or stale)
+
+
+def _restore_latest(bucket: Bucket, written: list[tuple[str, str]],
+                    previous: str | None) -> str:
+    """Undo the copies a failed move of ``latest/`` made: each file back from the version
+    ``latest/`` held before (or removed, when it held none or not that file)."""
+    if not written:
+        return "latest/ is as it was"
+    try:
+        old = {}
+        if previous:
+            folder = bucket.destination.key(RELEASES_PREFIX, previous)
+            old = {k.removeprefix(folder + "/"): k for k in bucket.keys(folder)}
+        for key, path in written:
+            if path in old:
+                bucket.copy(old[path], key, bucket.sha256(old[path]), MOVING_CACHE)
+            else:
+                bucket.delete([key])
+    except UploadFailed as again:
+        return (f"latest/ could not be put back ({again}): publish again to complete it")
+    return f"latest/ was put back as it was ({previous or 'empty'})"
 
 
 def release_entry(descriptor: dict, counts: dict[str, int], published_at: str,

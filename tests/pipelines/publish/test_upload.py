@@ -95,10 +95,10 @@ def releases(tmp_path_factory) -> dict[str, Path]:
 
 
 class Recorder:
-    """Every write the client sends, in order (operation, key); ``fail_at`` makes the n-th
-    PutObject fail as a dropped connection would."""
+    """Every write the client sends, in order (operation, key); ``fail_at=("PutObject", n)``
+    makes the n-th PutObject fail as a dropped connection would."""
 
-    def __init__(self, client, fail_at: int | None = None) -> None:
+    def __init__(self, client, fail_at: tuple[str, int] | None = None) -> None:
         self.writes: list[tuple[str, str]] = []
         self.fail_at = fail_at
         for operation in ("PutObject", "CopyObject", "DeleteObjects"):
@@ -106,8 +106,9 @@ class Recorder:
 
     def record(self, params, model, **_):
         key = params.get("Key") or "<batch>"
-        puts = sum(1 for op, _ in self.writes if op == "PutObject")
-        if model.name == "PutObject" and self.fail_at is not None and puts + 1 == self.fail_at:
+        done = sum(1 for op, _ in self.writes if op == model.name)
+        if self.fail_at == (model.name, done + 1):
+            self.fail_at = None  # once: what follows (a restore) goes through
             raise EndpointConnectionError(endpoint_url=f"{params['Bucket']}/{key}")
         self.writes.append((model.name, key))
 
@@ -193,7 +194,7 @@ def test_an_upload_interrupted_halfway_leaves_the_previous_latest_intact(bucket_
         "releases.json": remote_bytes(bucket_url, "releases.json")}
 
     bucket = open_bucket(bucket_url)
-    recorder = Recorder(bucket.client, fail_at=4)
+    recorder = Recorder(bucket.client, fail_at=("PutObject", 4))
     with pytest.raises(UploadFailed) as failed:
         publish_release(releases[V2], bucket, "2026-12-02T07:00:00Z")
     assert [op for op, _ in recorder.writes] == ["PutObject"] * 3  # the three before it
@@ -219,6 +220,23 @@ def test_an_upload_interrupted_halfway_leaves_the_previous_latest_intact(bucket_
     # an older version published later never moves latest back
     again = publish_release(releases[V1], open_bucket(bucket_url), "2026-12-03T07:00:00Z")
     assert again.nothing_new and again.latest_version == V2
+
+
+def test_a_copy_into_latest_that_fails_puts_the_previous_latest_back(bucket_url, releases):
+    publish_release(releases[V1], open_bucket(bucket_url), "2026-11-25T07:00:00Z")
+    before = {key: remote_bytes(bucket_url, key) for key in remote_keys(bucket_url)
+              if key.startswith("latest/")}
+    bucket = open_bucket(bucket_url)
+    Recorder(bucket.client, fail_at=("CopyObject", 3))  # two files of latest/ replaced by then
+    with pytest.raises(UploadFailed) as failed:
+        publish_release(releases[V2], bucket, "2026-12-02T07:00:00Z")
+    assert "/latest/" in failed.value.key
+    assert f"latest/ was put back as it was ({V1})" in str(failed.value)
+    after = {key: remote_bytes(bucket_url, key) for key in remote_keys(bucket_url)
+             if key.startswith("latest/")}
+    assert after == before
+    assert remote(bucket_url, "latest/changes.csv")["ContentType"] == "text/csv; charset=utf-8"
+    assert json.loads(remote_bytes(bucket_url, "releases.json"))["latest"] == V1
 
 
 def test_a_second_publish_uploads_nothing(bucket_url, releases):
@@ -313,7 +331,7 @@ def test_a_failed_upload_fails_the_asset_naming_the_object(bucket_url, releases,
 
     def failing_bucket(url, public_url=""):
         bucket = open_bucket(url, public_url)
-        Recorder(bucket.client, fail_at=2)
+        Recorder(bucket.client, fail_at=("PutObject", 2))
         return bucket
 
     monkeypatch.setattr("pipelines.assets.open_bucket", failing_bucket)
