@@ -32,7 +32,8 @@ def publish_current(release: Path | None, allow_sample: bool = False) -> None:
                       "'Publishing to a bucket').")
     folder = release_folder(release or settings.outputs)
     out = console()
-    out.print(f"Publishing {folder} to {settings.publish_url}", highlight=False)
+    out.print(f"Publishing {folder} to {settings.publish_url}", highlight=False,
+              soft_wrap=True)
     try:
         bucket = open_bucket(settings.publish_url, settings.publish_public_url)
         report = publish_release(folder, bucket, utc_now(), progress=lambda line: out.print(
@@ -43,7 +44,7 @@ def publish_current(release: Path | None, allow_sample: bool = False) -> None:
         raise Refused(str(error), EXIT_FAILED) from None
     if report.nothing_new:
         out.print(f"Nothing new: {report.version} is already published "
-                  f"({report.unchanged} files with the same checksums).")
+                  f"({report.unchanged} files with the same checksums).", soft_wrap=True)
     else:
         out.print(f"Published {report.version}: {len(report.uploaded)} object(s) written, "
                   f"{report.unchanged} already there.")

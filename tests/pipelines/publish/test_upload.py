@@ -24,6 +24,7 @@ from pipelines.cli.app import app
 from pipelines.publish.folders import current_release
 from pipelines.publish.release import publish
 from pipelines.publish.upload import (
+    Bucket,
     Destination,
     UploadFailed,
     open_bucket,
@@ -292,6 +293,18 @@ def test_a_publish_url_is_a_bucket_and_a_prefix_never_credentials():
         with pytest.raises(ValueError) as error:
             Destination.parse(bad)
         assert "SECRET" not in str(error.value)
+
+
+def test_public_urls_follow_the_endpoint_unless_a_public_address_is_given():
+    class Client:
+        class meta:  # noqa: N801 (boto3's attribute)
+            endpoint_url = "https://s3.us-east-1.amazonaws.com"
+
+    destination = Destination.parse("s3://civic-data/intermediaries")
+    assert Bucket(destination, Client()).url("latest", "datapackage.json") == (
+        "https://s3.us-east-1.amazonaws.com/civic-data/intermediaries/latest/datapackage.json")
+    public = Bucket(destination, Client(), "https://data.example.org/civic/")
+    assert public.url("latest/") == "https://data.example.org/civic/latest/"
 
 
 # --- the Dagster asset ------------------------------------------------------------------------
