@@ -7,13 +7,12 @@ which imports neither pandas nor DuckDB; DuckDB is imported only to open the fil
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from pipelines.cli.console import Refused
-from pipelines.publish.folders import DUCKDB_FILE, release_databases
+from pipelines.publish.folders import DUCKDB_FILE, read_descriptor, release_databases
 from schemas.codes import CHANGE_KINDS
 
 
@@ -86,10 +85,7 @@ def release_info(con: Any, path: Path) -> dict[str, Any]:
 
 def changes_since(descriptor: Path) -> str | None:
     """The version the release's changes compare with (``datapackage.json``), if any."""
-    try:
-        since = json.loads(descriptor.read_text(encoding="utf-8")).get("changes_since")
-    except (OSError, ValueError, AttributeError):
-        return None
+    since = read_descriptor(descriptor).get("changes_since")
     return str(since) if since else None
 
 

@@ -13,6 +13,7 @@ find a release: this module imports neither pandas nor DuckDB, so reading it cos
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -31,6 +32,15 @@ STAGING_PREFIX = ".staging-"
 VERSION = re.compile(r"^\d{4}\.\d{2}\.\d{2}\.\d{6}(\.\d+)?$")
 # what an output folder held before versioned releases (written there directly)
 LEGACY_MARKER = PACKAGE_FILE
+
+
+def read_descriptor(path: Path) -> dict:
+    """A published ``datapackage.json``; empty when there is none or it cannot be read."""
+    try:
+        descriptor = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return descriptor if isinstance(descriptor, dict) else {}
 
 
 def version_for(created: str, taken: set[str] | frozenset[str] = frozenset()) -> str:

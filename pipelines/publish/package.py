@@ -5,7 +5,6 @@ current."""
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -71,15 +70,6 @@ def package_descriptor(release: Release, created: str, version: str) -> dict:
             for table in release.schemas
         ],
     }
-
-
-def read_descriptor(path: Path) -> dict:
-    """A published ``datapackage.json``; empty when there is none or it cannot be read."""
-    try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return descriptor if isinstance(descriptor, dict) else {}
 
 
 def package_state(descriptor: Mapping) -> tuple[str | None, str | None]:

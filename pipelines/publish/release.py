@@ -31,6 +31,7 @@ from pipelines.publish.folders import (
     current_release,
     finish,
     prune_releases,
+    read_descriptor,
     release_versions,
     start_staging,
     version_for,
@@ -40,7 +41,6 @@ from pipelines.publish.package import (
     package_descriptor,
     package_state,
     package_title,
-    read_descriptor,
     validate_package,
 )
 

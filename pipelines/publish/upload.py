@@ -28,7 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.publish.folders import PACKAGE_FILE, PAGE_FILE, PARQUET_FOLDER, version_key
+from pipelines.publish.folders import (
+    PACKAGE_FILE,
+    PAGE_FILE,
+    PARQUET_FOLDER,
+    read_descriptor,
+    version_key,
+)
 
 RELEASES_PREFIX = "releases"
 LATEST_PREFIX = "latest"
@@ -150,11 +156,11 @@ def _described(folder: Path, path: Path) -> ReleaseFile:
 def read_release_descriptor(folder: Path) -> dict[str, Any]:
     """The release's ``datapackage.json``; PublishError when ``folder`` holds no release."""
     path = folder / PACKAGE_FILE
-    try:
-        descriptor = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise NotPublishable(f"{path}: no release's data package here ({error})") from None
-    if not isinstance(descriptor, dict) or not descriptor.get("version"):
+    descriptor = read_descriptor(path)
+    if not descriptor:
+        found = "cannot be read as a data package" if path.is_file() else "does not exist"
+        raise NotPublishable(f"{path}: no release's data package here (it {found})")
+    if not descriptor.get("version"):
         raise NotPublishable(f"{path}: the data package names no version; is this a release?")
     return descriptor
 
