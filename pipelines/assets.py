@@ -503,11 +503,11 @@ def published_release(context: dg.AssetExecutionContext, settings: PipelineSetti
     """Skipped, with the reason in the log, when there is nothing to publish to or nothing
     that may be published; a failed upload fails the step naming the object (``latest/`` and
     ``releases.json`` are then as they were)."""
-    reason = why_not_upload(settings)
+    folder = current_release(settings.outputs)
+    reason = why_not_upload(settings, folder)
     if reason:
         context.log.info(f"not uploaded: {reason}")
         return
-    folder = current_release(settings.outputs)
     try:
         bucket = open_bucket(settings.publish_url, settings.publish_public_url)
         report = publish_release(folder, bucket, utc_timestamp(), progress=context.log.debug)
@@ -518,13 +518,12 @@ def published_release(context: dg.AssetExecutionContext, settings: PipelineSetti
     yield dg.Output(report, metadata=upload_metadata(report))
 
 
-def why_not_upload(settings: PipelineSettings) -> str | None:
-    """Why this run uploads nothing, or None to upload the current release."""
+def why_not_upload(settings: PipelineSettings, folder: Path | None) -> str | None:
+    """Why this run uploads nothing, or None to upload ``folder``, the current release."""
     if not settings.publish_url:
         return "INTERMEDIARIES_PUBLISH_URL is not set"
     if settings.replaying:
         return "a sample or replay run is never published"
-    folder = current_release(settings.outputs)
     if folder is None:
         return f"there is no release in {settings.outputs}"
     try:
