@@ -379,7 +379,11 @@ def test_a_replay_configured_at_launch_is_tagged_replay(tmp_path):
                                 min_records={s.name: 1 for s in SOURCES}, **FAST)
     job = build_defs(settings).resolve_job_def("refresh")
     instance = dg.DagsterInstance.ephemeral()
+    # launchpad config replaces the resource's whole config: name the output folder too, or
+    # the replay is published to outputs/replay of the checkout the tests run in
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config={
-        "resources": {"settings": {"config": {"replay_dir": str(SNAPSHOTS)}}}})
+        "resources": {"settings": {"config": {"replay_dir": str(SNAPSHOTS),
+                                              "output_dir": str(tmp_path / "out")}}}})
     assert result.success
     assert instance.get_run_by_id(result.run_id).tags["intermediaries/mode"] == "replay"
+    assert (tmp_path / "out" / "current").is_dir()
