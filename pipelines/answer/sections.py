@@ -9,9 +9,10 @@ Sections, in the guide's order (each shows at most ``limit`` matches):
 1. ``nnip``: NNIP partners within the radius, nearest first.
 2. ``government``: local governments (kind ``local_government``, and government teams of kind
    ``government``): the place's own city and county first (same state and city name; county
-   FIPS, or the county's name when FIPS is unknown), then others within the radius, general
-   governments before departments, nearest first. State governments are left to the State
-   Data Center section.
+   FIPS, or the county's name when FIPS is unknown), then others within the radius: those
+   that publish data (an ``open_data_portal``) first, general governments before departments,
+   nearest first. When none is listed, the place's own state or territory government, then
+   the nearest others within :data:`MAX_NEAREST_KM` only.
 3. ``university``: units whose name says University, College or Universidad (any kind but
    governments: 'City of College Park' is not one), within the radius, nearest first. The
    sources have no "university" kind, so the name is the only signal; an SDC agency at a
@@ -23,9 +24,13 @@ Sections, in the guide's order (each shows at most ``limit`` matches):
 6. ``foundation``: community foundations of the place's county (or city, when the county is
    unknown) first, then others within the radius, nearest first.
 
-A section with nothing within the radius says so and lists the nearest few anyway. When no
-civic tech group is within the radius, the guide's "start something" suggestions follow,
-naming the nearest active group as the first people to ask.
+In every section one organization is listed once: two rows with the same normalised name,
+city and state (several EINs of one foundation) are one contact, the better ranked is kept
+(before the limit). A section with nothing within the radius says so and lists the nearest
+few anyway (the government and university sections only within :data:`MAX_NEAREST_KM`: a
+city 5,000 km away is nobody's "nearest"). When no civic tech group is within the radius,
+the guide's "start something" suggestions follow, naming the nearest active group as the first
+people to ask.
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ from schemas.codes import KIND_LABELS, KINDS, kinds_in_section
 
 DEFAULT_WITHIN_KM = 100.0
 DEFAULT_LIMIT = 3
+#: Farther than this, nothing is offered as "the nearest" government or university.
+MAX_NEAREST_KM = 300.0
+#: Their state government is a territory's ("your territory's government (Guam)").
+TERRITORIES = ("AS", "GU", "MP", "PR", "VI")
+#: The host of a data portal's URL (scheme and user info skipped): the same pattern in SQL.
+PORTAL_HOST_PATTERN = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?([^/:?#@]+)"
 
 Row = Mapping[str, Any]
 
@@ -48,16 +59,31 @@ GOVERNMENT_KINDS = kinds_in_section("government")
 CIVIC_TECH_KINDS = kinds_in_section("civic_tech")
 SDC_KINDS = kinds_in_section("sdc")
 FOUNDATION_KINDS = kinds_in_section("foundation")
+#: Kind ``university`` (IPEDS); its units are rows whose ``part_of`` names one.
+UNIVERSITY_KINDS = kinds_in_section("university") or ("university",)
+#: Carnegie levels of the university section's research tier (with a university's units).
+RESEARCH_LEVELS = ("doctoral", "masters")
+SECTION_TITLES = {
+    "nnip": "NNIP partner", "government": "City and county government",
+    "university": "University units", "civic_tech": "Civic tech groups",
+    "sdc": "State Data Center", "foundation": "Local nonprofits and foundations",
+}
 ACTIVITY_ORDER = {"active": 0, "unknown": 1, None: 1, "dormant": 2}
+#: An activity not in :data:`ACTIVITY_ORDER` ranks as unknown; a role not in ROLE_ORDER last.
+OTHER_ACTIVITY, OTHER_ROLE = 1, 3
 ROLE_ORDER = {"lead": 0, "coordinating": 1, "affiliate": 2}
-_COUNTY_WORDS = re.compile(
-    r"\b(county|parish|borough|census area|municipality|municipio|city and borough)\b", re.I
-)
-_STATE_GOVERNMENT = re.compile(r"^(state|commonwealth|territory|government) of\b", re.I)
-_TRIBAL = re.compile(r"\b(nation|tribe|tribes|tribal|pueblo|band of|rancheria)\b", re.I)
-_DEPARTMENT = re.compile(
-    r"\b(department|dept|office|planning|gis|(?-i:IT)|information technology|technology|"
-    r"innovation|open data|statistics|data)\b", re.I)
+# The name patterns (case-insensitive) that tell a government's level and unit when the release
+# does not publish them; the SQL answer (pipelines.answer.sql) uses the same texts.
+COUNTY_WORDS = (r"\b(county|parish|borough|census area|municipality|municipio|"
+                r"city and borough)\b")
+STATE_GOVERNMENT = r"^(state|commonwealth|territory|government) of\b"
+TRIBAL = r"\b(nation|tribe|tribes|tribal|pueblo|band of|rancheria)\b"
+DEPARTMENT = (r"\b(department|dept|office|planning|gis|(?-i:IT)|information technology|"
+              r"technology|innovation|open data|statistics|data)\b")
+_COUNTY_WORDS = re.compile(COUNTY_WORDS, re.I)
+_STATE_GOVERNMENT = re.compile(STATE_GOVERNMENT, re.I)
+_TRIBAL = re.compile(TRIBAL, re.I)
+_DEPARTMENT = re.compile(DEPARTMENT, re.I)
 
 
 @dataclass(frozen=True)
@@ -72,6 +98,7 @@ class Origin:
     county_fips: str | None = None
     county_name: str | None = None
     city: str | None = None
+    state_name: str | None = None  # 'Ohio', 'Guam': the state government's why text
 
     @property
     def county_stem(self) -> str | None:
@@ -97,6 +124,8 @@ class Match:
     intermediary_id: str | None = None
     kind: str | None = None
     within: bool = True  # False: listed only because nothing was within the radius
+    publishes: str | None = None  # its data portal: 'maps.daytonohio.gov (ArcGIS Server)'
+    part_of: str | None = None  # a university unit: its university's name
 
 
 @dataclass(frozen=True)
@@ -224,6 +253,49 @@ def _key(row: Row) -> Any:
     return row.get("intermediary_id") or (row.get("name"), row.get("kind"))
 
 
+def name_key(name: str | None) -> str:
+    """A name as one contact: casefold, anything but letters and digits to spaces, spaces
+    collapsed ('Community Foundation of Missoula, Inc' = 'COMMUNITY FOUNDATION OF MISSOULA
+    INC')."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in (name or "").casefold())
+                    .split())
+
+
+def same_contact(row: Row) -> tuple[str, Any, Any]:
+    """Rows with one key are one organization in an answer (rule 1 of the answer spec)."""
+    return name_key(row.get("name")), row.get("city"), row.get("state")
+
+
+def _dedupe(items: Iterable[Any], row: Callable[[Any], Row] = lambda r: r) -> list[Any]:
+    """The first of each contact (:func:`same_contact`), order kept."""
+    seen: set[tuple[str, Any, Any]] = set()
+    kept = []
+    for item in items:
+        key = same_contact(row(item))
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return kept
+
+
+def portal_host(url: str | None) -> str | None:
+    """'https://maps.daytonohio.gov/arcgis/rest' -> 'maps.daytonohio.gov'."""
+    found = re.match(PORTAL_HOST_PATTERN, (url or "").strip().lower())
+    return found[1] if found else None
+
+
+def publishes(row: Row) -> str | None:
+    """A government's data portal as read: '<host> (<software>)', the host alone when the
+    software is unknown; None for a row without one (or not a government)."""
+    if row.get("kind") not in GOVERNMENT_KINDS:
+        return None
+    host = portal_host(row.get("open_data_portal"))
+    if not host:
+        return None
+    software = row.get("portal_software")
+    return f"{host} ({software})" if software else host
+
+
 def to_match(row: Row, why: str | None = None, within: bool = True,
              what: str | None = None) -> Match:
     km = _distance(row)
@@ -240,6 +312,8 @@ def to_match(row: Row, why: str | None = None, within: bool = True,
         intermediary_id=row.get("intermediary_id"),
         kind=row.get("kind"),
         within=within,
+        publishes=publishes(row),
+        part_of=row.get("part_of_name"),
     )
 
 
@@ -251,16 +325,6 @@ def _with_distance(why: str, row: Row) -> str:
 def _nearest(rows: Iterable[Row]) -> list[Row]:
     return sorted((r for r in rows if _distance(r) is not None),
                   key=lambda r: (_distance(r), r.get("name") or ""))
-
-
-def _unique(rows: Iterable[Row]) -> list[Row]:
-    seen: set[Any] = set()
-    kept = []
-    for row in rows:
-        if _key(row) not in seen:
-            seen.add(_key(row))
-            kept.append(row)
-    return kept
 
 
 def _nothing_within(what: str, within: float, fallback: list[Row], limit: int,
@@ -282,8 +346,8 @@ def _by_distance(key: str, title: str, what: str, rows: list[Row], within: float
         near.sort(key=order)
     if near:
         return Section(key, title, tuple(to_match(r, why(r) if why else None)
-                                         for r in near[:limit]))
-    matches, note = _nothing_within(what, within, nearest, limit)
+                                         for r in _dedupe(near)[:limit]))
+    matches, note = _nothing_within(what, within, _dedupe(nearest), limit)
     return Section(key, title, matches, note)
 
 
@@ -297,7 +361,7 @@ def nnip_section(place: Origin, rows: Sequence[Row], within: float, limit: int) 
             _distance(row)) + " away"
 
     partners = [r for r in rows if r.get("kind") in NNIP_KINDS]
-    return _by_distance("nnip", "NNIP partner", "NNIP partner", partners, within, limit,
+    return _by_distance("nnip", SECTION_TITLES["nnip"], "NNIP partner", partners, within, limit,
                         why=why)
 
 
@@ -316,10 +380,19 @@ def _is_own_county(row: Row, place: Origin) -> bool:
     return bool(stem and re.search(rf"\b{re.escape(stem)}\b", (row.get("name") or "").lower()))
 
 
+def _state_governments(place: Origin, governments: Sequence[Row]) -> list[Row]:
+    """The place's own state or territory government(s): general first, nearest first."""
+    return sorted(
+        (r for r in governments if place.state and r.get("state") == place.state
+         and government_level(r) == "state"),
+        key=lambda r: (government_unit(r) != "general",
+                       _distance(r) if _distance(r) is not None else float("inf")))
+
+
 def government_section(place: Origin, rows: Sequence[Row], within: float,
                        limit: int) -> Section:
-    governments = [r for r in rows if r.get("kind") in GOVERNMENT_KINDS
-                   and government_level(r) != "state"]
+    everyone = [r for r in rows if r.get("kind") in GOVERNMENT_KINDS]
+    governments = [r for r in everyone if government_level(r) != "state"]
     own: list[tuple[tuple[int, int, float], Row, str]] = []
     for row in governments:
         unit = 0 if government_unit(row) == "general" else 1
@@ -329,16 +402,35 @@ def government_section(place: Origin, rows: Sequence[Row], within: float,
         elif _is_own_city(row, place):
             own.append(((unit, 0, km), row, f"your city ({place.city})"))
     own.sort(key=lambda item: item[0])
-    shown = [to_match(row, why) for _, row, why in own[:limit]]
     taken = {_key(row) for _, row, _ in own}
     others = [r for r in _nearest(governments) if _key(r) not in taken]
     near = sorted((r for r in others if _distance(r) <= within),
-                  key=lambda r: (government_unit(r) != "general", _distance(r)))
-    shown += [to_match(r) for r in near[: limit - len(shown)]]
-    title = "City and county government"
-    if shown:
-        return Section("government", title, tuple(shown))
-    matches, note = _nothing_within("city or county government", within, others, limit)
+                  key=lambda r: (publishes(r) is None, government_unit(r) != "general",
+                                 _distance(r)))
+    listed = [(row, why) for _, row, why in own] + [
+        (r, _with_distance(f"publishes data: {publishes(r)}", r) if publishes(r) else None)
+        for r in near]
+    title = SECTION_TITLES["government"]
+    if listed:
+        return Section("government", title, tuple(
+            to_match(row, why) for row, why in _dedupe(listed, lambda item: item[0])[:limit]))
+    # nothing listed near: the state's (territory's) own government, then the nearest others
+    # within MAX_NEAREST_KM (never a city 5,000 km away)
+    nearest = [r for r in others if _distance(r) <= MAX_NEAREST_KM]
+    state = _state_governments(place, everyone)
+    if not state:
+        matches, note = _nothing_within("city or county government", within,
+                                        _dedupe(nearest), limit)
+        return Section("government", title, matches, note)
+    territory = place.state in TERRITORIES
+    name = place.state_name or place.state
+    why = (f"your territory's government ({name})" if territory
+           else f"your state government ({name})")
+    listed = [(r, why) for r in state] + [(r, None) for r in nearest]
+    matches = tuple(to_match(row, why, within=False)
+                    for row, why in _dedupe(listed, lambda item: item[0])[:limit])
+    note = (f"No city or county government within {km_text(within)}; "
+            f"your {'territory' if territory else 'state'}'s government:")
     return Section("government", title, matches, note)
 
 
@@ -354,13 +446,13 @@ def civic_tech_section(place: Origin, rows: Sequence[Row], within: float,
     groups = [r for r in rows if r.get("kind") in CIVIC_TECH_KINDS
               and r.get("activity") != "gone"]
     return _by_distance(
-        "civic_tech", "Civic tech groups", "civic tech group", groups, within, limit,
+        "civic_tech", SECTION_TITLES["civic_tech"], "civic tech group", groups, within, limit,
         order=lambda r: (ACTIVITY_ORDER.get(r.get("activity"), 1), _distance(r)))
 
 
 def sdc_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -> Section:
     agencies = [r for r in rows if r.get("kind") in SDC_KINDS]
-    title = "State Data Center"
+    title = SECTION_TITLES["sdc"]
     mine = sorted(
         (r for r in agencies if place.state and r.get("state") == place.state),
         key=lambda r: (ROLE_ORDER.get(r.get("role"), 3),
@@ -369,11 +461,11 @@ def sdc_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -
     if mine:
         why = f"covers your state ({place.state})"
         return Section("sdc", title, tuple(to_match(r, _with_distance(why, r))
-                                           for r in _unique(mine)[:limit]))
+                                           for r in _dedupe(mine)[:limit]))
     where = f"for {place.state}" if place.state else "for this place (outside the US states)"
     nearest = sorted(_nearest(agencies),  # a state's agencies often share a point: lead first
                      key=lambda r: (round(_distance(r), 1), ROLE_ORDER.get(r.get("role"), 3)))
-    matches, note = _nothing_within("State Data Center agency", within, _unique(nearest),
+    matches, note = _nothing_within("State Data Center agency", within, _dedupe(nearest),
                                     limit, where=where)
     return Section("sdc", title, matches, note)
 
@@ -390,14 +482,15 @@ def foundation_section(place: Origin, rows: Sequence[Row], within: float,
                 own.append((row, f"covers your county ({place.county_name})"))
         elif place.city and _norm(row.get("city")) == _norm(place.city):
             own.append((row, f"in your city ({place.city})"))
-    shown = [to_match(row, _with_distance(why, row)) for row, why in own[:limit]]
     taken = {_key(row) for row, _ in own}
     others = [r for r in _nearest(foundations) if _key(r) not in taken]
-    shown += [to_match(r) for r in others if _distance(r) <= within][: limit - len(shown)]
-    title = "Local nonprofits and foundations"
-    if shown:
-        return Section("foundation", title, tuple(shown))
-    matches, note = _nothing_within("community foundation", within, others, limit)
+    listed = [(row, _with_distance(why, row)) for row, why in own] + [
+        (r, None) for r in others if _distance(r) <= within]
+    title = SECTION_TITLES["foundation"]
+    if listed:
+        return Section("foundation", title, tuple(
+            to_match(row, why) for row, why in _dedupe(listed, lambda item: item[0])[:limit]))
+    matches, note = _nothing_within("community foundation", within, _dedupe(others), limit)
     return Section("foundation", title, matches, note)
 
 

@@ -15,7 +15,12 @@ from typing import Any
 
 import duckdb
 
-from schemas.codes import ANSWER_KINDS, kinds_in_section
+from pipelines.answer.sections import (
+    GOVERNMENT_KINDS,
+    STATE_GOVERNMENT,
+    UNIVERSITY_KINDS,
+)
+from schemas.codes import ANSWER_KINDS, KIND_LABELS, kinds_in_section
 
 EARTH_RADIUS_KM = 6371.0088  # the same mean radius as geography.distance
 
@@ -54,11 +59,14 @@ def _macro(name: str, params: str, where: str, temporary: bool) -> str:
 def macro_statements(temporary: bool = False) -> list[str]:
     """``near(lat, lon, n := 10)``: the n nearest organizations of any kind;
     ``near_kind(lat, lon, wanted_kind, n := 10)``: the n nearest of one kind
-    (e.g. 'brigade', 'state_data_center'). Both add ``distance_km`` (rounded to 0.1 km)."""
+    (e.g. 'brigade', 'state_data_center'); ``nearest_intermediaries(lat, lon, n := 10)``: the
+    older name of ``near``. All add ``distance_km`` (rounded to 0.1 km), with the answer's
+    distance, and never offer a ``gone`` group or a region-wide point."""
     return [
         _macro("near", "lat, lon, n := 10", "", temporary),
         _macro("near_kind", "lat, lon, wanted_kind, n := 10", " AND kind = wanted_kind",
                temporary),
+        _macro("nearest_intermediaries", "lat, lon, n := 10", "", temporary),
     ]
 
 
@@ -77,16 +85,23 @@ ANSWER_COLUMNS = (
     "intermediary_id", "name", "kind", "role", "government_level", "government_unit",
     "department", "service_area", "city", "state", "state_fips", "county_fips", "latitude",
     "longitude", "location_precision", "activity", "activity_reason", "next_event_date",
-    "website", "sources",
+    "website", "sources", "open_data_portal", "portal_software", "carnegie_level",
+    "land_grant", "part_of",
 )
 REQUIRED_COLUMNS = ("name", "kind", "latitude", "longitude")
 UNIVERSITY_PATTERN = r"\b(University|College|Universidad)\b"
 #: Kinds whose name never makes them a university unit ('City of College Park').
 NOT_UNIVERSITY_KINDS = kinds_in_section("government")
 #: Kinds matched to the place itself, whatever their distance: the state's SDC agencies, the
-#: city's and county's governments and foundations.
+#: city's and county's governments and foundations, the state's own government and its
+#: land-grant universities.
 STATE_KINDS = kinds_in_section("sdc")
 CITY_OR_COUNTY_KINDS = kinds_in_section("government", "foundation")
+#: Per group of candidates, this many more than the limit (room for duplicates of one name).
+EXTRA_CANDIDATES = 3
+#: How the command's query takes the place: bound parameters.
+BOUND = {"lat": "$lat", "lon": "$lon", "state": "$state", "county_fips": "$county_fips",
+         "city": "$city", "county_stem": "$county_stem", "per_group": "$per_group"}
 
 
 def _sql_list(kinds: tuple[str, ...]) -> str:
@@ -105,61 +120,76 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str = "intermediaries")
     return {r[0] for r in rows}
 
 
-def candidates_sql(columns: set[str]) -> str:
+def candidates_sql(columns: set[str], place: dict[str, str] = BOUND) -> str:
     """The organizations the answer chooses from, for one place.
 
-    Per group (kind, activity, university or not, government unit) the ``$per_group``
-    nearest placed rows: enough for every distance-ordered section and for the nearest active
-    group; plus the rows that match the place itself whatever their distance (State Data
-    Center agencies of the state, the city's and county's governments, foundations of the
-    county or city). Python (``pipelines.answer.sections``) makes the final choice.
+    Per group (kind, activity, university or not, unit of a university or not, government
+    unit) the ``per_group`` nearest placed rows: enough for every distance-ordered section and
+    for the nearest active group; plus the rows that match the place itself whatever their
+    distance (State Data Center agencies of the state, the city's and county's governments,
+    foundations of the county or city, the state's own government, its land-grant
+    universities). Python (``pipelines.answer.sections``) or the SQL ``near_place`` makes the
+    final choice, from these same rows in this same order.
 
-    The groups keep only row ids (``min_by(rowid, distance, n)``, a top-n aggregate, not a
-    sort), and the university test is a cheap ``contains`` there; the word pattern is applied
-    to the few rows returned. 100,000 organizations take ~30 ms."""
+    ``place`` gives the place's values as SQL: bound parameters (the command) or the
+    ``near_place`` macro's expressions. The groups keep only row ids (``min_by(rowid,
+    distance, n)``, a top-n aggregate, not a sort), and the university test is a cheap
+    ``contains`` there; the word pattern is applied to the few rows returned. 100,000
+    organizations take ~30 ms."""
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise ReleaseUnreadable(f"the intermediaries table has no {', '.join(missing)} column")
 
-    def col(name: str) -> str:
-        return name if name in columns else f"NULL AS {name}"
-
     def ref(name: str) -> str:
         return name if name in columns else "NULL"
 
+    def col(name: str) -> str:
+        return f"i.{name}" if name in columns else f"NULL AS {name}"
+
+    p = place
     kinds = _sql_list(ANSWER_KINDS)
     not_university = _sql_list(NOT_UNIVERSITY_KINDS)
+    universities = _sql_list(UNIVERSITY_KINDS)
     placed = (f"CASE WHEN {_placed(ref('location_precision'))} "
-              f"THEN {distance_sql('$lat', '$lon')} END")
+              f"THEN {distance_sql(p['lat'], p['lon'])} END")
     kept = f"kind IN ({kinds}) AND {_not_gone(ref('activity'))}"
+    state_level = (f"coalesce(nullif({ref('government_level')}, ''), CASE WHEN kind = "
+                   f"'local_government' AND regexp_matches(name, '{STATE_GOVERNMENT}', 'i') "
+                   "THEN 'state' END) = 'state'")
+    part_of = (f"(SELECT min(u.name) FROM intermediaries u WHERE u.intermediary_id = i.part_of "
+               f"AND u.kind IN ({universities}))" if {"part_of", "intermediary_id"} <= columns
+               else "NULL")
     return f"""
     WITH grouped AS (
-        SELECT unnest(min_by(rid, km, $per_group)) AS rid FROM (
+        SELECT unnest(min_by(rid, km, {p['per_group']})) AS rid FROM (
             SELECT rowid AS rid, kind, {ref('activity')} AS activity,
                    {ref('government_unit')} AS government_unit,
                    kind NOT IN ({not_university})
                        AND (contains(name, 'Universi') OR contains(name, 'College'))
                        AS maybe_university,
+                   {ref('part_of')} IS NOT NULL AS unit,
                    {placed} AS km
             FROM intermediaries WHERE {kept})
         WHERE km IS NOT NULL
-        GROUP BY kind, activity, maybe_university, government_unit
+        GROUP BY kind, activity, maybe_university, unit, government_unit
     ), own AS (
         SELECT rowid AS rid FROM intermediaries
-        WHERE {kept} AND {ref('state')} = $state AND (
+        WHERE {kept} AND {ref('state')} = {p['state']} AND (
               kind IN ({_sql_list(STATE_KINDS)})
            OR (kind IN ({_sql_list(CITY_OR_COUNTY_KINDS)}) AND (
-                  {ref('county_fips')} = $county_fips
-               OR lower({ref('city')}) = $city
-               OR contains(lower(name), $county_stem))))
+                  {ref('county_fips')} = {p['county_fips']}
+               OR lower({ref('city')}) = lower({p['city']})
+               OR contains(lower(name), lower({p['county_stem']}))))
+           OR (kind IN ({_sql_list(GOVERNMENT_KINDS)}) AND {state_level})
+           OR (kind IN ({universities}) AND coalesce({ref('land_grant')}, false)))
     )
-    SELECT {', '.join(col(c) for c in ANSWER_COLUMNS)},
-        {placed} AS distance_km,
-        coalesce(kind NOT IN ({not_university})
-                 AND regexp_matches(name, '{UNIVERSITY_PATTERN}'), false) AS university
-    FROM intermediaries
-    WHERE rowid IN (SELECT rid FROM grouped UNION SELECT rid FROM own)
-    ORDER BY distance_km NULLS LAST, name"""
+    SELECT {', '.join(col(c) for c in ANSWER_COLUMNS)}, i._km AS distance_km,
+        coalesce(i.kind NOT IN ({not_university})
+                 AND regexp_matches(i.name, '{UNIVERSITY_PATTERN}'), false) AS university,
+        {part_of} AS part_of_name
+    FROM (SELECT *, {placed} AS _km FROM intermediaries
+          WHERE rowid IN (SELECT rid FROM grouped UNION SELECT rid FROM own)) i
+    ORDER BY distance_km NULLS LAST, i.name{', i.intermediary_id' if 'intermediary_id' in columns else ''}"""
 
 
 def fetch_candidates(
@@ -172,15 +202,75 @@ def fetch_candidates(
     county_stem: str | None,
     per_group: int,
 ) -> list[dict[str, Any]]:
-    """Candidate rows as dicts (every column of :data:`ANSWER_COLUMNS`, ``distance_km`` and
-    ``university``). ``city`` and ``county_stem`` are compared lower-case."""
+    """Candidate rows as dicts (every column of :data:`ANSWER_COLUMNS`, ``distance_km``,
+    ``university`` and ``part_of_name``), nearest first (then by name and id, so every reader
+    sees one order)."""
     sql = candidates_sql(table_columns(con))
     cursor = con.cursor()  # DuckDB 2: a half-read result blocks the connection
     cursor.execute(sql, {
         "lat": latitude, "lon": longitude, "state": state, "county_fips": county_fips,
-        "city": city.lower() if city else None,
-        "county_stem": county_stem.lower() if county_stem else None,
-        "per_group": per_group,
+        "city": city, "county_stem": county_stem, "per_group": per_group,
     })
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- the answer as SQL: near_place(place) ------------------------------------------------------
+
+#: Section nouns of the "No ... within 100 km" notes (the sdc note names the state instead).
+SECTION_NOUNS = {"nnip": "NNIP partner", "university": "university",
+                 "civic_tech": "civic tech group", "foundation": "community foundation"}
+
+
+def answer_statements(columns: set[str], temporary: bool = False) -> list[str]:
+    """The text macros, ``place_lookup(place)`` and ``near_place(place, within_km, n)`` for an
+    intermediaries table with ``columns`` (the constants of ``pipelines.answer.sections``
+    filled in). ``place_lookup`` and ``near_place`` need the ``places`` and ``state_names``
+    tables (``pipelines.answer.places``)."""
+    from pipelines.answer import sections as rules
+    from pipelines.answer.queries import case_arms, literal, query, statements, text_list
+
+    temp = "TEMP " if temporary else ""
+    texts = query(
+        "texts", temp=temp, state_government=literal(rules.STATE_GOVERNMENT),
+        county_words=literal(rules.COUNTY_WORDS), tribal=literal(rules.TRIBAL),
+        department=literal(rules.DEPARTMENT), portal_host=literal(rules.PORTAL_HOST_PATTERN),
+        government_kinds=text_list(GOVERNMENT_KINDS), kind_labels=case_arms(KIND_LABELS))
+    from geography import index as geo_index
+    from geography import places as geo_places
+
+    lookup = query(  # the patterns of geography.lookup_place and geography.index.county_key
+        "place_lookup", temp=temp, trailing_us=literal(geo_places._TRAILING_US.pattern),
+        point=literal(geo_places._POINT.pattern),
+        county_words_end=literal(geo_places._COUNTY_WORDS.pattern),
+        county_suffix=literal(geo_index._COUNTY_SUFFIX.pattern))
+    macro_place = {
+        "lat": "(SELECT place_latitude FROM origin)",
+        "lon": "(SELECT place_longitude FROM origin)",
+        "state": "(SELECT place_state FROM origin)",
+        "county_fips": "(SELECT place_county_fips FROM origin)",
+        "city": "(SELECT place_city FROM origin)",
+        "county_stem": "(SELECT place_county_stem FROM origin)",
+        "per_group": f"n + {EXTRA_CANDIDATES}",
+    }
+    keys = list(rules.SECTIONS)
+    answer = query(
+        "near_place", temp=temp, within_km=rules.DEFAULT_WITHIN_KM, limit=rules.DEFAULT_LIMIT,
+        candidates=candidates_sql(columns, macro_place),
+        max_nearest_km=rules.MAX_NEAREST_KM, territories=text_list(rules.TERRITORIES),
+        nnip_kinds=text_list(rules.NNIP_KINDS), government_kinds=text_list(GOVERNMENT_KINDS),
+        university_kinds=text_list(UNIVERSITY_KINDS),
+        research_levels=text_list(rules.RESEARCH_LEVELS),
+        civic_tech_kinds=text_list(rules.CIVIC_TECH_KINDS), sdc_kinds=text_list(rules.SDC_KINDS),
+        foundation_kinds=text_list(rules.FOUNDATION_KINDS),
+        activity_order=case_arms(rules.ACTIVITY_ORDER), other_activity=rules.OTHER_ACTIVITY,
+        role_order=case_arms(rules.ROLE_ORDER), other_role=rules.OTHER_ROLE,
+        section_titles=case_arms(rules.SECTION_TITLES), section_nouns=case_arms(SECTION_NOUNS),
+        section_order=case_arms({k: n for n, k in enumerate(keys)}))
+    return statements(texts) + statements(lookup) + statements(answer)
+
+
+def install_answer(con: duckdb.DuckDBPyConnection, temporary: bool = False) -> None:
+    """Create (or replace) the answer's macros on a release holding the place tables."""
+    for statement in answer_statements(table_columns(con), temporary):
+        con.execute(statement)

@@ -45,8 +45,10 @@ def origin(place: Any) -> Any:
 
         found = nearest_zip_point(place.latitude, place.longitude, 25.0, place.state)
         city = found.city if found else None
+    from geography import state_name
+
     return Origin(place.label, place.latitude, place.longitude, place.precision, place.state,
-                  place.county_fips, place.county_name, city)
+                  place.county_fips, place.county_name, city, state_name(place.state))
 
 
 def place_error(error: Exception) -> str:
@@ -131,7 +133,9 @@ def render_answer(result: Any, console: Any) -> None:
         for header in ("Name", "What it is", "Why listed", "Activity", "Source"):
             table.add_column(header, overflow="fold")
         for m in section.matches:
-            details = "\n".join(p for p in (m.location, short_url(m.website)) if p)
+            portal = (f"publishes data: {m.publishes}"
+                      if m.publishes and m.publishes not in m.why else None)
+            details = "\n".join(p for p in (m.location, short_url(m.website), portal) if p)
             name = f"[bold]{escape(m.name)}[/]" + (f"\n[dim]{escape(details)}[/]"
                                                     if details else "")
             table.add_row(name, escape(m.what), escape(m.why), escape(m.activity),

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.answer.sql import install_macros
+from pipelines.answer.places import PLACE_COLUMNS, PLACE_TYPES, place_rows, state_name_rows
+from pipelines.answer.sql import install_answer, install_macros
 from pipelines.link.tables import Release, code_version
 from schemas.table import (
     Table,
@@ -18,15 +19,6 @@ VIEWS = (
     """CREATE VIEW intermediaries_by_state AS
        SELECT state, count(*) AS intermediaries, string_agg(DISTINCT kind, '; ') AS kinds
        FROM intermediaries WHERE state IS NOT NULL GROUP BY state ORDER BY state""",
-    # "If there is none here, which is the nearest?": great-circle distance in kilometres.
-    """CREATE MACRO nearest_intermediaries(lat, lon, n := 10) AS TABLE
-       SELECT *, round(2 * 6371 * asin(sqrt(
-           pow(sin(radians(latitude - lat) / 2), 2)
-           + cos(radians(lat)) * cos(radians(latitude))
-             * pow(sin(radians(longitude - lon) / 2), 2))), 1) AS distance_km
-       FROM intermediaries
-       WHERE latitude IS NOT NULL AND location_precision NOT IN ('region', 'none')
-       ORDER BY distance_km, name LIMIT n""",
 )
 
 
@@ -41,7 +33,9 @@ def write_duckdb(release: Release, path: Path, created: str, version: str) -> No
             con.unregister("frame")
         for statement in VIEWS:
             con.execute(statement)
-        install_macros(con)  # near(), near_kind(): the answer in SQL
+        install_macros(con)  # near(), near_kind(), nearest_intermediaries()
+        write_places(con)
+        install_answer(con)  # near_place(place): the near command's answer in SQL
         con.execute(
             "CREATE TABLE release_info AS SELECT ? AS inputs_fingerprint, "
             "CAST(? AS TIMESTAMPTZ) AS created, ? AS sample, ? AS mode, ? AS code_version, "
@@ -49,6 +43,23 @@ def write_duckdb(release: Release, path: Path, created: str, version: str) -> No
             [release.fingerprint, created, release.sample, release.mode, code_version(),
              version],
         )
+
+
+def write_places(con: duckdb.DuckDBPyConnection) -> None:
+    """The place index ``near`` uses (``places``: ZIP, city, county and state spellings, each
+    with its point, state, county FIPS and city; ``state_names``: spellings of a state), so
+    ``near_place(place)`` in SQL starts from the command's own point."""
+    import pyarrow as pa
+
+    for name, columns, rows in (("places", PLACE_COLUMNS, place_rows()),
+                                ("state_names", ("key", "state"), state_name_rows())):
+        values = list(zip(*rows, strict=True))
+        frame = pa.table({c: pa.array(v, pa.float64() if PLACE_TYPES.get(c) == "DOUBLE"
+                                      else pa.string()) for c, v in zip(columns, values,
+                                                                       strict=True)})
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame ORDER BY ALL")
+        con.unregister("frame")
 
 
 def write_parquet(database: Path, folder: Path, tables: tuple[Table, ...]) -> None:

@@ -98,7 +98,7 @@ ORGS = [
         (46.5891, -112.0391), "Helena", "MT", role="lead"),
 ]
 BY_NAME = {o["name"]: o for o in ORGS}
-TYPES = {"latitude": "DOUBLE", "longitude": "DOUBLE"}
+TYPES = {"latitude": "DOUBLE", "longitude": "DOUBLE", "land_grant": "BOOLEAN"}
 
 
 def write_release(folder: Path, orgs: list[dict] = ORGS,
