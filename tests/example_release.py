@@ -144,3 +144,38 @@ def synthetic_orgs(count: int, seed: int = 7) -> list[dict[str, Any]]:
                         next_event_date=rng.choice((None, "2026-12-15")),
                         sources=rng.choice(("cfa", "dotgov", "irs_bmf", "sdc; dotgov"))))
     return orgs
+
+
+# For the answer's parity tests (CLI `near --json` = SQL `near_place`): territory governments,
+# governments far away, a foundation with several EINs of one name, a government publishing
+# data (its portal columns are dropped where the release does not publish them yet).
+ANSWER_ORGS = ORGS + [
+    org(20, "Government of Guam", "local_government", (13.4757, 144.7489), "Hagatna", "GU",
+        sources="dotgov", website="https://guam.gov/", government_level="state",
+        government_unit="general"),
+    org(21, "Commonwealth of Puerto Rico", "local_government", (18.4655, -66.1057), "San Juan",
+        "PR", sources="dotgov", website="https://pr.gov/", government_level="state",
+        government_unit="general"),
+    org(22, "City of Adak", "local_government", (51.8800, -176.6581), "Adak", "AK",
+        sources="dotgov", government_level="city", government_unit="general"),
+    org(23, "County of Kauai", "local_government", (21.9789, -159.3711), "Lihue", "HI",
+        sources="dotgov", government_level="county", government_unit="general"),
+    *(org(24 + n, f"Community Foundation of Missoula{suffix}", "community_foundation",
+          (46.8721, -113.9940), "Missoula", "MT", sources="irs_bmf", county_fips="30063")
+      for n, suffix in enumerate(("", ".", "  "))),
+    org(27, "Community Foundation Of Missoula", "community_foundation", (46.8700, -113.9900),
+        "Missoula", "MT", sources="irs_bmf", county_fips="30063"),
+    org(28, "City of Huber Heights", "local_government", (39.8439, -84.1247), "Huber Heights",
+        "OH", sources="dotgov", government_level="city", government_unit="general",
+        county_fips="39113", open_data_portal="https://maps.huberheightsoh.gov/arcgis/rest",
+        portal_software="ArcGIS Server"),
+    org(29, "City of Kettering", "local_government", (39.6895, -84.1688), "Kettering", "OH",
+        sources="dotgov", government_level="city", government_unit="general",
+        county_fips="39113"),
+    org(30, "State of Ohio", "local_government", (39.9612, -82.9988), "Columbus", "OH",
+        sources="dotgov", government_level="state", government_unit="general"),
+    org(31, "Alaska Department of Labor Research and Analysis", "state_data_center",
+        (58.3019, -134.4197), "Juneau", "AK", role="lead", sources="sdc"),
+    org(32, "Fairbanks Civic Tech", "civic_tech_group", (64.8378, -147.7164), "Fairbanks", "AK",
+        activity="active"),
+]

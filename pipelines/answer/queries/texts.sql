@@ -12,8 +12,8 @@ CREATE OR REPLACE {temp}MACRO answer_city_key(city) AS trim(regexp_replace(regex
 
 -- km_text, and distance_km as Python's round(km, 1) (printf rounds the exact value, as Python).
 CREATE OR REPLACE {temp}MACRO answer_km_text(km) AS CASE
-  WHEN km < 0.1 THEN 'under 0.1 km' WHEN km < 10 THEN printf('%.1f km', km)
-  ELSE printf('%.0f km', km) END;
+  WHEN km < 0.1 THEN 'under 0.1 km' WHEN km < 10 THEN printf('%.1f km', CAST(km AS DOUBLE))
+  ELSE printf('%.0f km', CAST(km AS DOUBLE)) END;
 CREATE OR REPLACE {temp}MACRO answer_round_km(km) AS CAST(printf('%.1f', km) AS DOUBLE);
 -- to_match's default why, and _with_distance.
 CREATE OR REPLACE {temp}MACRO answer_away(km) AS

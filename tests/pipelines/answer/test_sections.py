@@ -305,3 +305,83 @@ def test_macros_can_be_installed_on_a_read_only_release(tmp_path):
     with duckdb.connect(str(path), read_only=True) as con:
         install_macros(con, temporary=True)
         assert con.execute("SELECT name FROM near(39, -84, 1)").fetchall() == [("A",)]
+
+
+# --- the answer spec's rules 1 and 2 ---------------------------------------------------------
+
+GUAM = Origin("96910 (Hagatna, GU)", 13.4762, 144.7516, "zip", "GU", "66010", "Guam",
+              "Hagatna", "Guam")
+RULES_ORGS = ORGS + [
+    # three EINs of one foundation in Missoula, spelled alike: one contact
+    *(org(f"Community Foundation of Missoula{suffix}", "community_foundation",
+          (46.8721, -113.9940), "Missoula", "MT", county_fips="30063",
+          intermediary_id=f"im-cfm{n}") for n, suffix in enumerate(("", ",", " "))),
+    {**org("COMMUNITY FOUNDATION OF MISSOULA", "community_foundation", (46.8721, -113.9940),
+           "Missoula", "MT", county_fips="30063"), "intermediary_id": "im-cfm9"},
+    org("Bitterroot Foundation", "community_foundation", (46.2465, -114.1590), "Hamilton",
+        "MT", county_fips="30081"),
+    # a neighbour that publishes data, and one that does not
+    org("City of Huber Heights", "local_government", (39.8439, -84.1247), "Huber Heights",
+        "OH", government_level="city", government_unit="general", county_fips="39113",
+        open_data_portal="https://Maps.HuberHeightsOH.gov/arcgis/rest/services",
+        portal_software="ArcGIS Server"),
+    org("City of Fairborn", "local_government", (39.8209, -84.0194), "Fairborn", "OH",
+        government_level="city", government_unit="general", county_fips="39057",
+        open_data_portal="data.fairbornoh.gov/"),
+    # Guam's government, and governments thousands of km away
+    org("Government of Guam", "local_government", (13.4757, 144.7489), "Hagatna", "GU",
+        government_level="state", government_unit="general"),
+    org("City of Adak", "local_government", (51.8800, -176.6581), "Adak", "AK",
+        government_level="city", government_unit="general"),
+    org("County of Kauai", "local_government", (21.9789, -159.3711), "Lihue", "HI",
+        government_level="county", government_unit="general"),
+]
+
+
+@pytest.fixture(scope="module")
+def rules_release(tmp_path_factory) -> Path:
+    return write_release(tmp_path_factory.mktemp("rules"), RULES_ORGS)
+
+
+def test_one_organization_is_one_row_in_a_section(rules_release):
+    foundations = section(ask(rules_release, MISSOULA), "foundation")
+    # the best ranked of the four kept (same point: by name, 'C' < 'c'), before the limit
+    assert names(foundations) == ["COMMUNITY FOUNDATION OF MISSOULA", "Bitterroot Foundation"]
+    assert foundations.matches[0].intermediary_id == "im-cfm9"
+    assert foundations.matches[0].why.startswith("covers your county (Missoula County)")
+
+
+def test_governments_that_publish_data_come_first_among_the_others(rules_release):
+    government = section(ask(rules_release, DAYTON, limit=5), "government")
+    assert names(government) == ["City of Dayton", "Montgomery County",
+                                 "City of Dayton Planning", "City of Huber Heights",
+                                 "City of Fairborn"]
+    huber, fairborn = government.matches[3:]
+    assert huber.publishes == "maps.huberheightsoh.gov (ArcGIS Server)"
+    assert huber.why.startswith("publishes data: maps.huberheightsoh.gov (ArcGIS Server); ")
+    assert huber.why.endswith(" km away")
+    assert fairborn.publishes == "data.fairbornoh.gov"  # no software known: the host alone
+    assert government.matches[0].publishes is None
+
+
+def test_a_territory_gets_its_own_government_and_nothing_thousands_of_km_away(rules_release):
+    result = ask(rules_release, GUAM)
+    government = section(result, "government")
+    assert names(government) == ["Government of Guam"]
+    assert government.matches[0].why == "your territory's government (Guam)"
+    assert government.note == ("No city or county government within 100 km; "
+                               "your territory's government:")
+    assert "State of Ohio" not in names(government)
+
+
+def test_far_governments_are_never_the_nearest(rules_release):
+    anchorage = Origin("99501 (Anchorage, AK)", 61.2116, -149.8761, "zip", "AK", "02020",
+                       "Anchorage Municipality", "Anchorage", "Alaska")
+    government = section(ask(rules_release, anchorage), "government")
+    assert government.matches == ()  # Adak is 2,000 km away: not "the nearest"
+    assert government.note == "No city or county government within 100 km in this release."
+    ohio = Origin("Ohio", 40.3, -82.8, "state", "OH", state_name="Ohio")
+    government = section(ask(rules_release, ohio), "government")
+    assert names(government)[0] == "State of Ohio"
+    assert government.matches[0].why == "your state government (Ohio)"
+    assert all(m.distance_km <= 300 for m in government.matches[1:])
