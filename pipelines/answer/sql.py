@@ -159,6 +159,7 @@ def candidates_sql(columns: set[str], place: dict[str, str] = BOUND) -> str:
     part_of = (f"(SELECT min(u.name) FROM intermediaries u WHERE u.intermediary_id = i.part_of "
                f"AND u.kind IN ({universities}))" if {"part_of", "intermediary_id"} <= columns
                else "NULL")
+    by_id = ", i.intermediary_id" if "intermediary_id" in columns else ""
     return f"""
     WITH grouped AS (
         SELECT unnest(min_by(rid, km, {p['per_group']})) AS rid FROM (
@@ -189,7 +190,7 @@ def candidates_sql(columns: set[str], place: dict[str, str] = BOUND) -> str:
         {part_of} AS part_of_name
     FROM (SELECT *, {placed} AS _km FROM intermediaries
           WHERE rowid IN (SELECT rid FROM grouped UNION SELECT rid FROM own)) i
-    ORDER BY distance_km NULLS LAST, i.name{', i.intermediary_id' if 'intermediary_id' in columns else ''}"""
+    ORDER BY distance_km NULLS LAST, i.name{by_id}"""
 
 
 def fetch_candidates(
