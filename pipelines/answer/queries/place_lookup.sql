@@ -61,7 +61,8 @@ WITH typed AS (
   FROM forms WHERE is_plain
 ), found AS (
   SELECT t.grp, p.* EXCLUDE (form, key) FROM tries t
-  JOIN places p ON p.form = t.form AND p.key = t.key AND (t.state IS NULL OR p.state = t.state)
+  JOIN places p ON p.form = t.form AND p.key = t.key
+  WHERE t.state IS NULL OR p.state = t.state
   QUALIFY row_number() OVER (PARTITION BY t.grp, p.state ORDER BY t.priority) = 1
 )
 SELECT * EXCLUDE (grp) FROM found
