@@ -6,18 +6,19 @@
 -- not counted in n) and its why text (NULL: the distance); then one row per contact (name key,
 -- city, state), cut to n.
 CREATE OR REPLACE {temp}MACRO near_place(place, within_km := {within_km}, n := {limit}) AS TABLE
-WITH origin AS (
+WITH origin AS MATERIALIZED (
   SELECT label AS place_label, latitude AS place_latitude, longitude AS place_longitude,
          state AS place_state, state_name AS place_state_name, county_fips AS place_county_fips,
          county_name AS place_county_name, county_stem AS place_county_stem,
-         city AS place_city
+         city AS place_city, answer_city_key(city) AS place_city_key
   FROM place_lookup(place)
-), candidates AS ({candidates}
-), facts AS (
+), candidates AS MATERIALIZED ({candidates}
+), facts AS MATERIALIZED (
   SELECT c.*, o.*, c.distance_km AS km, coalesce(c.distance_km, 'infinity'::DOUBLE) AS km_order,
          answer_government_level(c.government_level, c.kind, c.name, c.state) AS level,
          answer_government_unit(c.government_unit, c.kind, c.name) AS unit,
-         answer_publishes(c.kind, c.open_data_portal, c.portal_software) AS publishes
+         answer_publishes(c.kind, c.open_data_portal, c.portal_software) AS publishes,
+         answer_city_key(c.city) AS city_key, answer_name_key(c.name) AS contact_key
   FROM candidates c CROSS JOIN origin o
 ), nnip AS (
   SELECT *, 'nnip' AS section, [km] AS sort_key,
@@ -25,7 +26,7 @@ WITH origin AS (
          CASE WHEN km <= within_km AND coalesce(service_area, '') <> ''
               THEN answer_with_distance('serves its ' || service_area, km) END AS why
   FROM facts WHERE kind IN ({nnip_kinds}) AND km IS NOT NULL
-), governments AS (
+), governments AS MATERIALIZED (
   SELECT *, coalesce(level = 'state', false) AS is_state,
          CASE WHEN unit = 'general' THEN 0 ELSE 1 END AS unit_order,
          coalesce(state = place_state AND level = 'county' AND CASE
@@ -36,7 +37,7 @@ WITH origin AS (
            false) AS own_county,
          coalesce(coalesce(place_city, '') <> '' AND state = place_state
                   AND level IN ('city', 'tribal')
-                  AND answer_city_key(city) = answer_city_key(place_city), false) AS own_city
+                  AND city_key = place_city_key, false) AS own_city
   FROM facts WHERE kind IN ({government_kinds})
 ), government AS (
   -- your city and county (general first, city before county), then others within the radius
@@ -100,11 +101,11 @@ WITH origin AS (
   SELECT *, 'sdc', 'fallback', [answer_round_km(km), role_order, km], NULL
   FROM (SELECT *, coalesce(CASE role {role_order} END, {other_role}) AS role_order FROM facts)
   WHERE kind IN ({sdc_kinds}) AND km IS NOT NULL
-), foundations AS (
+), foundations AS MATERIALIZED (
   SELECT *, CASE WHEN coalesce(county_fips, '') <> '' AND coalesce(place_county_fips, '') <> ''
                    THEN CASE WHEN county_fips = place_county_fips THEN 'county' END
                  WHEN coalesce(place_city, '') <> ''
-                      AND answer_city_key(city) = answer_city_key(place_city) THEN 'city'
+                      AND city_key = place_city_key THEN 'city'
             END AS own
   FROM facts WHERE kind IN ({foundation_kinds})
 ), foundation AS (
@@ -119,7 +120,7 @@ WITH origin AS (
          [1, km], NULL
   FROM foundations
   WHERE (own IS NULL OR state IS DISTINCT FROM place_state) AND km IS NOT NULL
-), listed AS (
+), listed AS MATERIALIZED (
   SELECT section, phase, sort_key, why, * EXCLUDE (section, phase, sort_key, why) FROM nnip
   UNION ALL BY NAME SELECT * FROM government
   UNION ALL BY NAME SELECT * FROM university
@@ -132,7 +133,7 @@ WITH origin AS (
        OR count(*) FILTER (WHERE phase = 'main') OVER (PARTITION BY section) = 0
 ), contacts AS (  -- one row per contact: the best ranked
   SELECT * FROM shown
-  QUALIFY row_number() OVER (PARTITION BY section, answer_name_key(name), city, state
+  QUALIFY row_number() OVER (PARTITION BY section, contact_key, city, state
                              ORDER BY sort_key, name, intermediary_id) = 1
 ), ranked AS (
   SELECT *, row_number() OVER (PARTITION BY section ORDER BY sort_key, name, intermediary_id)

@@ -5,11 +5,12 @@
 -- 'City ST' without a comma, then a name alone that only one city (or county) bears.
 -- Not read here: 'lat,lon' points (use near(lat, lon)).
 CREATE OR REPLACE {temp}MACRO place_lookup(place) AS TABLE
-WITH typed AS (
+WITH typed AS MATERIALIZED (
   SELECT trim(regexp_replace(trim(regexp_replace(coalesce(place, ''), '\s+', ' ', 'g')),
                              {trailing_us}, '', 'i')) AS text
-), forms AS (
-  SELECT text, zip, trailing_zip,
+), forms AS MATERIALIZED (
+  SELECT text, zip, trailing_zip, answer_place_key(text) AS text_key,
+         regexp_matches(text, {county_words_end}, 'i') AS county_words,
          zip = '' AND trailing_zip = '' AND NOT is_point AND contains(text, ',') AS is_comma,
          zip = '' AND trailing_zip = '' AND NOT is_point AND NOT contains(text, ',')
            AND text <> '' AS is_plain,
@@ -23,16 +24,20 @@ WITH typed AS (
                regexp_extract(text, '^(.*\D)\s(\d{{5}})(?:-\d{{4}})?$', 2) AS trailing_zip,
                regexp_matches(text, {point}) AS is_point
         FROM typed)
-), named AS (  -- a name in a known state: (base priority, name, state)
-  SELECT 10 AS base, head AS name, tail_state AS state FROM forms
-  WHERE is_comma AND head <> '' AND tail_state IS NOT NULL
-  UNION ALL
-  SELECT 20 + 4 * (3 - size), array_to_string(words[1:len(words) - size], ' '),
-         (SELECT state FROM state_names
-          WHERE key = lower(array_to_string(words[len(words) - size + 1:], ' ')))
-  FROM forms, (VALUES (3), (2), (1)) AS sizes(size)
-  WHERE is_plain AND len(words) > size
-), tries AS (  -- (group, priority, form, key, state): what to look up, first group first
+), named AS MATERIALIZED (  -- a name in a known state: (base priority, key, state)
+  SELECT base, answer_place_key(name) AS key, state,
+         regexp_matches(name, {county_words_end}, 'i') AS county_words
+  FROM (
+    SELECT 10 AS base, head AS name, tail_state AS state FROM forms
+    WHERE is_comma AND head <> '' AND tail_state IS NOT NULL
+    UNION ALL
+    SELECT 20 + 4 * (3 - size), array_to_string(words[1:len(words) - size], ' '),
+           (SELECT state FROM state_names
+            WHERE key = lower(array_to_string(words[len(words) - size + 1:], ' ')))
+    FROM forms, (VALUES (3), (2), (1)) AS sizes(size)
+    WHERE is_plain AND len(words) > size)
+  WHERE state IS NOT NULL
+), tries AS MATERIALIZED (  -- (group, priority, form, key, state): what to look up, first group first
   SELECT 1 AS grp, 1 AS priority, 'zip' AS form, zip AS key, NULL AS state
   FROM forms WHERE zip <> ''
   UNION ALL SELECT 2, 2, 'zip', trailing_zip, NULL FROM forms
@@ -41,25 +46,21 @@ WITH typed AS (
   WHERE is_comma AND head = '' AND tail_state IS NOT NULL
   UNION ALL SELECT 4, 4, 'state', whole_state, whole_state FROM forms
   WHERE is_plain AND whole_state IS NOT NULL
-  UNION ALL SELECT base, base, 'city', answer_place_key(name), state FROM named
-  WHERE state IS NOT NULL AND NOT regexp_matches(name, {county_words_end}, 'i')
-  UNION ALL SELECT base + 1, base + 1, 'alias', answer_place_key(name), state FROM named
-  WHERE state IS NOT NULL AND NOT regexp_matches(name, {county_words_end}, 'i')
-  UNION ALL SELECT base + 2, base + 2, 'county', replace(answer_place_key(name), ' ', ''), state
-  FROM named WHERE state IS NOT NULL
+  UNION ALL SELECT base, base, 'city', key, state FROM named WHERE NOT county_words
+  UNION ALL SELECT base + 1, base + 1, 'alias', key, state FROM named WHERE NOT county_words
+  UNION ALL SELECT base + 2, base + 2, 'county', replace(key, ' ', ''), state FROM named
   UNION ALL SELECT base + 3, base + 3, 'county',
-    replace(regexp_replace(answer_place_key(name), {county_suffix}, ''), ' ', ''), state
-  FROM named WHERE state IS NOT NULL
+    replace(regexp_replace(key, {county_suffix}, ''), ' ', ''), state FROM named
   -- a name alone: the one city of that name, else the one county (per state: its full name
   -- first), else nothing (ambiguous or unknown)
-  UNION ALL SELECT 40, 40, 'city', answer_place_key(text), NULL FROM forms
-  WHERE is_plain AND NOT regexp_matches(text, {county_words_end}, 'i')
-  UNION ALL SELECT 41, 41, 'county', replace(answer_place_key(text), ' ', ''), NULL FROM forms
+  UNION ALL SELECT 40, 40, 'city', text_key, NULL FROM forms
+  WHERE is_plain AND NOT county_words
+  UNION ALL SELECT 41, 41, 'county', replace(text_key, ' ', ''), NULL FROM forms
   WHERE is_plain
   UNION ALL SELECT 41, 42, 'county',
-    replace(regexp_replace(answer_place_key(text), {county_suffix}, ''), ' ', ''), NULL
+    replace(regexp_replace(text_key, {county_suffix}, ''), ' ', ''), NULL
   FROM forms WHERE is_plain
-), found AS (
+), found AS MATERIALIZED (
   SELECT t.grp, p.* EXCLUDE (form, key) FROM tries t
   JOIN places p ON p.form = t.form AND p.key = t.key
   WHERE t.state IS NULL OR p.state = t.state
