@@ -77,5 +77,6 @@ CREATE OR REPLACE {temp}MACRO answer_place_key(text) AS (
       WHEN w = 'SAINT' THEN 'ST' WHEN w = 'SAINTE' THEN 'STE'
       WHEN i = 1 AND w = 'FT' THEN 'FORT' WHEN i = 1 AND w = 'MT' THEN 'MOUNT' ELSE w END), ' ')
   FROM (SELECT list_filter(string_split(regexp_replace(regexp_replace(
-      upper(strip_accents(coalesce(text, ''))), '[''’`.]', '', 'g'), '[^A-Z0-9&]+', ' ', 'g'),
+      upper(strip_accents(replace(coalesce(text, ''), 'ß', 'ss'))), '[''’`.]', '', 'g'),
+      '[^A-Z0-9&]+', ' ', 'g'),
       ' '), lambda w: w <> '') AS words));
