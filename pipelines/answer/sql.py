@@ -28,13 +28,15 @@ EARTH_RADIUS_KM = 6371.0088  # the same mean radius as geography.distance
 UNPLACED = ("region", "none")
 
 
-def distance_sql(lat: str, lon: str) -> str:
-    """Great-circle km from (``lat``, ``lon``) (SQL expressions) to the row's point."""
+def distance_sql(lat: str, lon: str, to_lat: str = "latitude",
+                 to_lon: str = "longitude") -> str:
+    """Great-circle km from (``lat``, ``lon``) to (``to_lat``, ``to_lon``), the row's point by
+    default (SQL expressions); clamped, as ``geography.haversine_km``."""
     return (
         f"2 * {EARTH_RADIUS_KM} * asin(least(1.0, sqrt("
-        f"pow(sin(radians(latitude - ({lat})) / 2), 2) "
-        f"+ cos(radians({lat})) * cos(radians(latitude)) "
-        f"* pow(sin(radians(longitude - ({lon})) / 2), 2))))"
+        f"pow(sin(radians({to_lat} - ({lat})) / 2), 2) "
+        f"+ cos(radians({lat})) * cos(radians({to_lat})) "
+        f"* pow(sin(radians({to_lon} - ({lon})) / 2), 2))))"
     )
 
 
@@ -244,7 +246,9 @@ def answer_statements(columns: set[str], temporary: bool = False) -> list[str]:
         "place_lookup", temp=temp, trailing_us=literal(geo_places._TRAILING_US.pattern),
         point=literal(geo_places._POINT.pattern),
         county_words_end=literal(geo_places._COUNTY_WORDS.pattern),
-        county_suffix=literal(geo_index._COUNTY_SUFFIX.pattern))
+        county_suffix=literal(geo_index._COUNTY_SUFFIX.pattern),
+        point_zip_km=geo_places.POINT_ZIP_KM,
+        point_km=distance_sql("pt.lat", "pt.lon", "z.latitude", "z.longitude"))
     macro_place = {
         "lat": "(SELECT place_latitude FROM origin)",
         "lon": "(SELECT place_longitude FROM origin)",

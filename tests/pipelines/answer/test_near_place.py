@@ -24,7 +24,8 @@ from tests import example_release as example
 #: ME (nothing near).
 PLACES = ("45402", "59801", "96910", "00901", "Missoula, MT", "59725", "99701", "04631")
 SPELLINGS = ("45402-1234", " dayton ,  oh ", "Dayton, Ohio", "Dayton OH", "Dayton, OH 45402",
-             "Hagatna, GU", "St. Louis, MO", "Montgomery County, OH", "Ohio", "Missoula")
+             "Hagatna, GU", "St. Louis, MO", "Montgomery County, OH", "Ohio", "Missoula",
+             "39.76,-84.19", "(46.8721, -113.994)", "13.47,144.75", "0,0")
 MATCH_FIELDS = ("name", "what", "why", "activity", "website", "source", "distance_km",
                 "location", "intermediary_id", "kind", "within", "publishes", "part_of")
 #: The university section follows rule 3 in SQL (kind ``university``, ``land_grant``,
@@ -134,7 +135,7 @@ def test_the_sql_reads_a_place_as_the_cli_does(example_db, spelling):
     assert sql_rows(example_db, spelling, skip) == cli_rows(answer, skip)
 
 
-@pytest.mark.parametrize("spelling", ["Springfield", "Daytn, OH", "39.76,-84.19", "99999", ""])
+@pytest.mark.parametrize("spelling", ["Springfield", "Daytn, OH", "91,0", "99999", "", "Ohio, XX"])
 def test_a_place_the_sql_cannot_read_gives_no_rows(example_db, spelling):
     with duckdb.connect(str(example_db), read_only=True) as con:
         assert con.execute("SELECT * FROM near_place(?)", [spelling]).fetchall() == []
