@@ -71,6 +71,27 @@ def test_near_a_city_or_a_point_finds_the_citys_own_government(release, place):
     assert "your county (Montgomery County)" in result.output
 
 
+def test_near_shows_what_a_government_publishes_and_a_territorys_government(tmp_path):
+    from tests.pipelines.answer.test_sections import RULES_ORGS
+
+    orgs = [{**o, "open_data_portal": "https://data.daytonohio.gov/", "portal_software": "CKAN"}
+            if o["name"] == "City of Dayton" else o for o in RULES_ORGS]
+    path = write_release(tmp_path, orgs)
+    result = run("near", "45402", "--release", str(path), "--kind", "government", "-n", "5")
+    assert result.exit_code == 0, result.output
+    # a neighbour: first among the others, and why; your city: under its name
+    assert re.search(r"City of Huber Heights +city government +publishes data: "
+                     r"maps\.huberheightsoh\.gov \(ArcGIS Server\); \d+ km away", result.output)
+    assert "publishes data: data.daytonohio.gov (CKAN)" in result.output
+    assert result.output.count("publishes data: data.daytonohio.gov") == 1
+    guam = run("near", "96910", "--release", str(path), "--kind", "government")
+    assert "No city or county government within 100 km; your territory's government:" in \
+        guam.output
+    assert re.search(r"Government of Guam +state government +your territory's government "
+                     r"\(Guam\)", guam.output)
+    assert "Adak" not in guam.output and "Kauai" not in guam.output
+
+
 def test_json_has_the_same_content_as_the_tables(release):
     table = run("near", "59801", "--release", str(release))
     data = json.loads(run("near", "59801", "--release", str(release), "--json").output)
