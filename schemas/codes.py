@@ -49,7 +49,7 @@ KINDS: tuple[Kind, ...] = (
          service_area="national"),
     # a college or university (IPEDS): linked only with other listings of universities, so
     # a brigade named after the campus it meets at is never merged into one
-    Kind("university", "college or university", "#bab0ac", section="university",
+    Kind("university", "college or university", "#2f4b7c", section="university",
          service_area="metro", link_class="university"),
     Kind("brigade", "Code for America brigade", "#e15759", section="civic_tech",
          link_class="civic_tech"),
