@@ -38,11 +38,11 @@ import pandas as pd
 import pandera.pandas as pa
 
 from geography import usps_code
-from schemas.ipeds import (
+from schemas.ipeds import IPEDS_INSTITUTIONS
+from schemas.ipeds_codes import (
     ACTIVE,
     CARNEGIE_BY_CODE,
     DEGREE_GRANTING,
-    IPEDS_INSTITUTIONS,
     LISTED_SECTORS,
     SECTOR_CONTROL,
     SECTORS,
@@ -311,8 +311,8 @@ def stale(records: pd.DataFrame) -> str | None:
         return None
     return (f"ipeds: {url} is the {year}-{str(year + 1)[2:]} collection, {age} years before "
             f"the day it was retrieved ({retrieved.date()}); a newer HD file is probably "
-            f"published: point INTERMEDIARIES_IPEDS_URL at HD{retrieved.year - 1}.zip or "
-            "the latest listed on the IPEDS data center")
+            f"published: point INTERMEDIARIES_IPEDS_URL at the latest HD<year>.zip listed on "
+            f"the IPEDS data center (HD{retrieved.year - 2}.zip or later)")
 
 
 def summary(records: pd.DataFrame) -> pd.DataFrame:

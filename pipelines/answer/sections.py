@@ -38,9 +38,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from geography import state_name
 from schemas.codes import KIND_LABELS, KINDS, kinds_in_section
-from schemas.ipeds import RESEARCH_LEVELS
+from schemas.ipeds_codes import RESEARCH_LEVELS
 
 DEFAULT_WITHIN_KM = 100.0
 DEFAULT_LIMIT = 3
@@ -352,6 +351,15 @@ def government_section(place: Origin, rows: Sequence[Row], within: float,
     return Section("government", title, matches, note)
 
 
+def _state_name(usps: str | None) -> str | None:
+    """'OH' -> 'Ohio', 'GU' -> 'Guam' (the ``us`` package, as the geography layer; imported
+    here, not geography, which would bring pandas onto the fast path)."""
+    import us
+
+    found = us.states.lookup(usps) if usps and len(usps) == 2 else None
+    return found.name if found else None
+
+
 def _is_unit(row: Row) -> bool:
     """A unit of a university: linking set its ``part_of`` (never a civic tech group)."""
     return bool(row.get("part_of")) and row.get("kind") not in CIVIC_TECH_KINDS
@@ -384,7 +392,7 @@ def university_section(place: Origin, rows: Sequence[Row], within: float,
     MAX_NEAREST_KM."""
     title = "University units"
     universities = [r for r in rows if r.get("kind") in UNIVERSITY_KINDS or _is_unit(r)]
-    state = state_name(place.state) if place.state else None
+    state = _state_name(place.state)
     land_grant = [r for r in _nearest(universities) + [r for r in universities
                                                        if _distance(r) is None]
                   if place.state and r.get("kind") in UNIVERSITY_KINDS

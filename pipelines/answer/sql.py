@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from schemas.codes import ANSWER_KINDS, kinds_in_section
-from schemas.ipeds import RESEARCH_LEVELS
+from schemas.ipeds_codes import RESEARCH_LEVELS
 
 EARTH_RADIUS_KM = 6371.0088  # the same mean radius as geography.distance
 

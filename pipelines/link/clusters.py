@@ -5,8 +5,8 @@ Rules that always hold (checked on whole clusters, so no chain of links can brea
 listings of one source stay apart unless that source lists one organization twice (the same
 name and website); governments of different levels never link; a local government never
 links with a civic tech group; a university never links with another kind; listings with
-different departments never link; a maintainer's ``never_link`` pair stays apart. A maintainer's ``force_link`` is the one
-exception.
+different departments never link; a maintainer's ``never_link`` pair stays apart. A
+maintainer's ``force_link`` is the one exception.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ UNIVERSITY_CLASS = 4  # features.sql's kind class of universities: they link wit
 class Clusters:
     """Union-find that refuses a union breaking a rule: two listings of one source that are not
     the same listing twice, two government levels, two departments, a government with a civic
-    tech group, a university with another kind, or a never_link pair. Plain lists: per-element numpy access is slow."""
+    tech group, a university with another kind, or a never_link pair. Plain lists: per-element
+    numpy access is slow."""
 
     def __init__(self, rows: Mapping[str, np.ndarray], never: Sequence[tuple[int, int]]
                  ) -> None:

@@ -30,8 +30,8 @@ listings of one source stay apart unless that source lists one organization twic
 name and website); governments of different levels never link; a ``local_government`` never
 links with a civic tech group; a university never links with another kind (units of
 universities are linked by ``part_of`` instead, ``pipelines.link.units``); listings with
-different departments never link; a maintainer's
-``never_link`` pair stays apart. A maintainer's ``force_link`` is the one exception. Links are
+different departments never link; a maintainer's ``never_link`` pair stays apart. A
+maintainer's ``force_link`` is the one exception. Links are
 applied strongest first (then by closeness of the names, then by key), so the clusters never
 depend on row order. Blocking and the cheap checks run in DuckDB, the edit distances in
 rapidfuzz on integer codes, so the same code links the pipeline's few thousand listings (2,000

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from schemas.ipeds import CARNEGIE_2021, SECTORS
+from schemas.ipeds_codes import CARNEGIE_2021, SECTORS
 from sources import ipeds
 from sources.base import Recorder
 from sources.errors import ParseError
