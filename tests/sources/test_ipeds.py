@@ -199,3 +199,33 @@ def test_both_forms_of_the_url_are_fetched_and_parsed(tmp_path, path, body):
 def test_the_sample_snapshot_is_the_real_excerpt_zipped():
     with zipfile.ZipFile(sample_bodies("ipeds") / "HD2022.zip") as archive:
         assert archive.namelist() == ["hd2022.csv"] and archive.read("hd2022.csv") == REAL
+
+
+def full_size(sector: str | None = None, copies: int = 20) -> bytes:
+    """A file the size of the real one (6,340 rows): the excerpt's rows repeated under new
+    UNITIDs, every SECTOR set to ``sector`` when given."""
+    lines = REAL.split(b"\r\n")
+    rows = [line for line in lines[1:] if line]
+    sector_at = list(real_rows()[0]).index("SECTOR")
+    out = [lines[0]]
+    for number, row in enumerate(row for _ in range(copies) for row in rows):
+        fields = next(csv.reader([row.decode("cp1252")]))
+        fields[0] = f"{100000 + number:06d}"
+        if sector is not None:
+            fields[sector_at] = sector
+        line = io.StringIO()
+        csv.writer(line, lineterminator="").writerow(fields)
+        out.append(line.getvalue().encode("cp1252"))
+    return b"\r\n".join(out) + b"\r\n"
+
+
+def test_a_full_size_file_keeping_far_fewer_than_expected_stops_the_publish(tmp_path):
+    from pipelines.fetch.records import count_problem
+
+    floor = ipeds.SOURCE.min_records
+    assert floor == 2_800
+    kept = len(parse(tmp_path, zipped(full_size())).records)
+    assert kept == 20 * 149 and count_problem(ipeds.SOURCE, kept, None, floor) is None
+    for_profit = len(parse(tmp_path / "fp", zipped(full_size(sector="3"))).records)
+    assert for_profit == 0
+    assert "expected at least 2800" in count_problem(ipeds.SOURCE, for_profit, None, floor)
