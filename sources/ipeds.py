@@ -169,10 +169,11 @@ def is_closed(text: str | None) -> bool:
 
 
 def listed(fields: Mapping[str, str | None]) -> bool:
-    """Active, not closed, degree-granting, public or private not-for-profit."""
-    return (_code(fields, "CYACTIVE") == ACTIVE and not is_closed(fields["CLOSEDAT"])
+    """Public or private not-for-profit, degree-granting, active, not closed (in that order:
+    an odd CLOSEDAT of a row out of scope is not a problem)."""
+    return (_code(fields, "SECTOR") in LISTED_SECTORS
             and _code(fields, "DEGGRANT") == DEGREE_GRANTING
-            and _code(fields, "SECTOR") in LISTED_SECTORS)
+            and _code(fields, "CYACTIVE") == ACTIVE and not is_closed(fields["CLOSEDAT"]))
 
 
 def institution_row(fields: Mapping[str, str | None]) -> dict[str, Any]:

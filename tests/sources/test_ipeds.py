@@ -229,3 +229,21 @@ def test_a_full_size_file_keeping_far_fewer_than_expected_stops_the_publish(tmp_
     for_profit = len(parse(tmp_path / "fp", zipped(full_size(sector="3"))).records)
     assert for_profit == 0
     assert "expected at least 2800" in count_problem(ipeds.SOURCE, for_profit, None, floor)
+
+
+def fields_of(unitid: str, **changes: str) -> dict[str, str | None]:
+    row = next(r for r in real_rows() if r["UNITID"] == unitid)
+    return {c: (changes.get(c, row[c]).strip() or None) for c in ipeds.COLUMNS}
+
+
+def test_freely_associated_states_are_countries_and_territories_are_us():
+    palau = ipeds.institution_row(fields_of("130943", STABBR="PW"))
+    assert (palau["state"], palau["country"]) == (None, "PW")
+    guam = ipeds.institution_row(fields_of("130943", STABBR="GU"))
+    assert (guam["state"], guam["country"]) == ("GU", "US")
+
+
+def test_an_odd_closing_date_is_a_problem_only_for_a_listed_institution():
+    assert not ipeds.listed(fields_of("241146", CLOSEDAT="soon"))  # for-profit: out anyway
+    with pytest.raises(ipeds.RecordProblem, match="CLOSEDAT 'soon'"):
+        ipeds.listed(fields_of("130943", CLOSEDAT="soon"))
