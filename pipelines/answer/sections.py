@@ -13,10 +13,13 @@ Sections, in the guide's order (each shows at most ``limit`` matches):
    that publish data (an ``open_data_portal``) first, general governments before departments,
    nearest first. When none is listed, the place's own state or territory government, then
    the nearest others within :data:`MAX_NEAREST_KM` only.
-3. ``university``: units whose name says University, College or Universidad (any kind but
-   governments: 'City of College Park' is not one), within the radius, nearest first. The
-   sources have no "university" kind, so the name is the only signal; an SDC agency at a
-   university is listed here and in the SDC section.
+3. ``university``: colleges and universities (kind ``university``, from IPEDS) and their
+   units (rows whose ``part_of`` names a university: an SDC agency or NNIP partner on the
+   university's domain), never another kind. First, always, the land-grant universities of
+   the place's state (their extension service has an office in every county); then, within
+   the radius, research universities (Carnegie doctoral or master's) and units, then the
+   other colleges, nearest first within each; nothing within the radius: the nearest few
+   within ``MAX_NEAREST_KM``.
 4. ``civic_tech``: brigades, civic tech groups and networks within the radius, active first,
    then unknown, then dormant, nearest first within each; ``gone`` is never shown.
 5. ``sdc``: the State Data Center agencies of the place's state: the lead, then coordinating
@@ -37,10 +40,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from schemas.codes import KIND_LABELS, KINDS, kinds_in_section
+from schemas.ipeds_codes import RESEARCH_LEVELS
 
 DEFAULT_WITHIN_KM = 100.0
 DEFAULT_LIMIT = 3
@@ -59,10 +63,7 @@ GOVERNMENT_KINDS = kinds_in_section("government")
 CIVIC_TECH_KINDS = kinds_in_section("civic_tech")
 SDC_KINDS = kinds_in_section("sdc")
 FOUNDATION_KINDS = kinds_in_section("foundation")
-#: Kind ``university`` (IPEDS); its units are rows whose ``part_of`` names one.
-UNIVERSITY_KINDS = kinds_in_section("university") or ("university",)
-#: Carnegie levels of the university section's research tier (with a university's units).
-RESEARCH_LEVELS = ("doctoral", "masters")
+UNIVERSITY_KINDS = kinds_in_section("university")
 SECTION_TITLES = {
     "nnip": "NNIP partner", "government": "City and county government",
     "university": "University units", "civic_tech": "Civic tech groups",
@@ -261,19 +262,22 @@ def name_key(name: str | None) -> str:
                     .split())
 
 
-def same_contact(row: Row) -> tuple[str, Any, Any]:
-    """Rows with one key are one organization in an answer (rule 1 of the answer spec)."""
-    return name_key(row.get("name")), row.get("city"), row.get("state")
+def same_contact(row: Row) -> tuple[str, str, str]:
+    """Rows with one key are one organization in an answer (rule 1 of the answer spec):
+    (normalised name, city casefolded, state)."""
+    return (name_key(row.get("name")), (row.get("city") or "").casefold(),
+            row.get("state") or "")
 
 
 def _dedupe(items: Iterable[Any], row: Callable[[Any], Row] = lambda r: r) -> list[Any]:
-    """The first of each contact (:func:`same_contact`), order kept."""
-    seen: set[tuple[str, Any, Any]] = set()
+    """Items in order, without a later one of the same id or the same contact
+    (:func:`same_contact`)."""
+    seen: set[Any] = set()
     kept = []
     for item in items:
-        key = same_contact(row(item))
-        if key not in seen:
-            seen.add(key)
+        keys = {_key(row(item)), same_contact(row(item))}
+        if not keys & seen:
+            seen |= keys
             kept.append(item)
     return kept
 
@@ -313,7 +317,7 @@ def to_match(row: Row, why: str | None = None, within: bool = True,
         kind=row.get("kind"),
         within=within,
         publishes=publishes(row),
-        part_of=row.get("part_of_name"),
+        part_of=(row.get("part_of_name") or None) if row.get("part_of") else None,
     )
 
 
@@ -423,7 +427,7 @@ def government_section(place: Origin, rows: Sequence[Row], within: float,
                                         _dedupe(nearest), limit)
         return Section("government", title, matches, note)
     territory = place.state in TERRITORIES
-    name = place.state_name or place.state
+    name = place.state_name or _state_name(place.state) or place.state
     why = (f"your territory's government ({name})" if territory
            else f"your state government ({name})")
     listed = [(r, why) for r in state] + [(r, None) for r in nearest]
@@ -434,11 +438,60 @@ def government_section(place: Origin, rows: Sequence[Row], within: float,
     return Section("government", title, matches, note)
 
 
+def _state_name(usps: str | None) -> str | None:
+    """'OH' -> 'Ohio', 'GU' -> 'Guam' (the ``us`` package, as the geography layer; imported
+    here, not geography, which would bring pandas onto the fast path)."""
+    import us
+
+    found = us.states.lookup(usps) if usps and len(usps) == 2 else None
+    return found.name if found else None
+
+
+def _is_unit(row: Row) -> bool:
+    """A unit of a university: linking set its ``part_of`` (never a civic tech group)."""
+    return bool(row.get("part_of")) and row.get("kind") not in CIVIC_TECH_KINDS
+
+
 def university_section(place: Origin, rows: Sequence[Row], within: float,
                        limit: int) -> Section:
-    units = [r for r in rows if r.get("university")]
-    return _by_distance("university", "University units", "university unit", units, within,
-                        limit)
+    """Land-grant universities of the place's state first, always (not counted in the limit);
+    then up to ``limit`` within the radius: research universities (doctoral, master's) and
+    units, then other colleges, nearest first within each. When no university or unit is
+    within the radius (land-grants included), the note and the nearest few within
+    MAX_NEAREST_KM."""
+    title = SECTION_TITLES["university"]
+    universities = [r for r in rows if r.get("kind") in UNIVERSITY_KINDS or _is_unit(r)]
+    state = place.state_name or _state_name(place.state)
+    land_grant = [r for r in _nearest(universities) + [r for r in universities
+                                                       if _distance(r) is None]
+                  if place.state and r.get("kind") in UNIVERSITY_KINDS
+                  and r.get("land_grant") is True and r.get("state") == place.state]
+    land_grant = _dedupe(land_grant)
+    why = f"land-grant university of {state or place.state}: extension office in your county"
+    shown = [to_match(r, _with_distance(why, r)) for r in land_grant]
+    taken = [*land_grant]
+
+    def tier(row: Row) -> int:
+        return 0 if _is_unit(row) or row.get("carnegie_level") in RESEARCH_LEVELS else 1
+
+    def unit_why(row: Row) -> str | None:
+        if not _is_unit(row) or not row.get("part_of_name"):
+            return None
+        return _with_distance(f"part of {row['part_of_name']}", row)
+
+    nearest = _nearest(universities)
+    near = sorted((r for r in nearest if _distance(r) <= within),
+                  key=lambda r: (tier(r), _distance(r)))
+    others = _dedupe([*taken, *near])[len(taken):]
+    shown += [to_match(r, unit_why(r)) for r in others[:limit]]
+    if others or any(_distance(r) is not None and _distance(r) <= within for r in land_grant):
+        return Section("university", title, tuple(shown))
+    fallback = _dedupe([*taken, *(r for r in nearest
+                                         if _distance(r) <= MAX_NEAREST_KM)])[len(taken):]
+    matches, note = _nothing_within("university", within, fallback, limit)
+    fallback_matches = tuple(
+        replace(m, why=unit_why(r) or m.why) for m, r in zip(matches, fallback, strict=False))
+    return Section("university", title, (*shown, *fallback_matches), note)
 
 
 def civic_tech_section(place: Origin, rows: Sequence[Row], within: float,

@@ -21,6 +21,7 @@ from pipelines.answer.sections import (
     UNIVERSITY_KINDS,
 )
 from schemas.codes import ANSWER_KINDS, KIND_LABELS, kinds_in_section
+from schemas.ipeds_codes import RESEARCH_LEVELS
 
 EARTH_RADIUS_KM = 6371.0088  # the same mean radius as geography.distance
 
@@ -87,16 +88,13 @@ ANSWER_COLUMNS = (
     "intermediary_id", "name", "kind", "role", "government_level", "government_unit",
     "department", "service_area", "city", "state", "state_fips", "county_fips", "latitude",
     "longitude", "location_precision", "activity", "activity_reason", "next_event_date",
-    "website", "sources", "open_data_portal", "portal_software", "carnegie_level",
-    "land_grant", "part_of",
+    "website", "sources", "carnegie_class", "carnegie_level", "research_activity",
+    "land_grant", "hbcu", "tribal_college", "part_of", "open_data_portal", "portal_software",
 )
 REQUIRED_COLUMNS = ("name", "kind", "latitude", "longitude")
-UNIVERSITY_PATTERN = r"\b(University|College|Universidad)\b"
-#: Kinds whose name never makes them a university unit ('City of College Park').
-NOT_UNIVERSITY_KINDS = kinds_in_section("government")
-#: Kinds matched to the place itself, whatever their distance: the state's SDC agencies, the
-#: city's and county's governments and foundations, the state's own government and its
-#: land-grant universities.
+#: Kinds matched to the place itself, whatever their distance: the state's SDC agencies, its
+#: land-grant universities and its own government, the city's and county's governments and
+#: foundations.
 STATE_KINDS = kinds_in_section("sdc")
 CITY_OR_COUNTY_KINDS = kinds_in_section("government", "foundation")
 #: Per group of candidates, this many more than the limit (room for duplicates of one name).
@@ -125,19 +123,21 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str = "intermediaries")
 def candidates_sql(columns: set[str], place: dict[str, str] = BOUND) -> str:
     """The organizations the answer chooses from, for one place.
 
-    Per group (kind, activity, university or not, unit of a university or not, government
-    unit) the ``per_group`` nearest placed rows: enough for every distance-ordered section and
-    for the nearest active group; plus the rows that match the place itself whatever their
-    distance (State Data Center agencies of the state, the city's and county's governments,
-    foundations of the county or city, the state's own government, its land-grant
-    universities). Python (``pipelines.answer.sections``) or the SQL ``near_place`` makes the
-    final choice, from these same rows in this same order.
+    Per group (kind, activity, research tier, government unit) the ``per_group`` nearest
+    placed rows: enough for every distance-ordered section and for the nearest active group;
+    the research tier (a doctoral or master's university, or a unit of a university:
+    ``part_of`` set) is its own group, so the nearest research universities and units are
+    there however many colleges are nearer. Plus the rows that match the place itself
+    whatever their distance (State Data Center agencies, land-grant universities and the
+    state's own government, the city's and county's governments, foundations of the county
+    or city). Each row's ``part_of_name`` is the name of the university it is a unit of.
+    Python (``pipelines.answer.sections``) or the SQL ``near_place`` makes the final choice,
+    from these same rows in this same order (nearest first, then name, then id).
 
     ``place`` gives the place's values as SQL: bound parameters (the command) or the
     ``near_place`` macro's expressions. The groups keep only row ids (``min_by(rowid,
-    distance, n)``, a top-n aggregate, not a sort), and the university test is a cheap
-    ``contains`` there; the word pattern is applied to the few rows returned. 100,000
-    organizations take ~30 ms."""
+    distance, n)``, a top-n aggregate, not a sort). 100,000 organizations take ~30 ms.
+    Columns a release lacks read as NULL."""
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise ReleaseUnreadable(f"the intermediaries table has no {', '.join(missing)} column")
@@ -150,7 +150,6 @@ def candidates_sql(columns: set[str], place: dict[str, str] = BOUND) -> str:
 
     p = place
     kinds = _sql_list(ANSWER_KINDS)
-    not_university = _sql_list(NOT_UNIVERSITY_KINDS)
     universities = _sql_list(UNIVERSITY_KINDS)
     placed = (f"CASE WHEN {_placed(ref('location_precision'))} "
               f"THEN {distance_sql(p['lat'], p['lon'])} END")
@@ -158,23 +157,20 @@ def candidates_sql(columns: set[str], place: dict[str, str] = BOUND) -> str:
     state_level = (f"coalesce(nullif({ref('government_level')}, ''), CASE WHEN kind = "
                    f"'local_government' AND regexp_matches(name, '{STATE_GOVERNMENT}', 'i') "
                    "THEN 'state' END) = 'state'")
-    part_of = (f"(SELECT min(u.name) FROM intermediaries u WHERE u.intermediary_id = i.part_of "
-               f"AND u.kind IN ({universities}))" if {"part_of", "intermediary_id"} <= columns
-               else "NULL")
+    part_of = ("(SELECT u.name FROM intermediaries u WHERE u.intermediary_id = i.part_of)"
+               if {"part_of", "intermediary_id"} <= columns else "NULL")
     by_id = ", i.intermediary_id" if "intermediary_id" in columns else ""
     return f"""
     WITH grouped AS (
         SELECT unnest(min_by(rid, km, {p['per_group']})) AS rid FROM (
             SELECT rowid AS rid, kind, {ref('activity')} AS activity,
                    {ref('government_unit')} AS government_unit,
-                   kind NOT IN ({not_university})
-                       AND (contains(name, 'Universi') OR contains(name, 'College'))
-                       AS maybe_university,
-                   {ref('part_of')} IS NOT NULL AS unit,
+                   coalesce({ref('carnegie_level')} IN ({_sql_list(RESEARCH_LEVELS)})
+                            OR {ref('part_of')} IS NOT NULL, false) AS research_tier,
                    {placed} AS km
             FROM intermediaries WHERE {kept})
         WHERE km IS NOT NULL
-        GROUP BY kind, activity, maybe_university, unit, government_unit
+        GROUP BY kind, activity, research_tier, government_unit
     ), own AS (
         SELECT rowid AS rid FROM intermediaries
         WHERE {kept} AND {ref('state')} = {p['state']} AND (
@@ -187,8 +183,6 @@ def candidates_sql(columns: set[str], place: dict[str, str] = BOUND) -> str:
            OR (kind IN ({universities}) AND coalesce({ref('land_grant')}, false)))
     )
     SELECT {', '.join(col(c) for c in ANSWER_COLUMNS)}, i._km AS distance_km,
-        coalesce(i.kind NOT IN ({not_university})
-                 AND regexp_matches(i.name, '{UNIVERSITY_PATTERN}'), false) AS university,
         {part_of} AS part_of_name
     FROM (SELECT *, {placed} AS _km FROM intermediaries
           WHERE rowid IN (SELECT rid FROM grouped UNION SELECT rid FROM own)) i
@@ -205,9 +199,8 @@ def fetch_candidates(
     county_stem: str | None,
     per_group: int,
 ) -> list[dict[str, Any]]:
-    """Candidate rows as dicts (every column of :data:`ANSWER_COLUMNS`, ``distance_km``,
-    ``university`` and ``part_of_name``), nearest first (then by name and id, so every reader
-    sees one order)."""
+    """Candidate rows as dicts (every column of :data:`ANSWER_COLUMNS`, ``distance_km`` and
+    ``part_of_name``), nearest first (then by name and id, so every reader sees one order)."""
     sql = candidates_sql(table_columns(con))
     cursor = con.cursor()  # DuckDB 2: a half-read result blocks the connection
     cursor.execute(sql, {
@@ -220,9 +213,10 @@ def fetch_candidates(
 
 # --- the answer as SQL: near_place(place) ------------------------------------------------------
 
-#: Section nouns of the "No ... within 100 km" notes (the sdc note names the state instead).
-SECTION_NOUNS = {"nnip": "NNIP partner", "university": "university",
-                 "civic_tech": "civic tech group", "foundation": "community foundation"}
+#: What a section's note says is missing: "No NNIP partner within 100 km; the nearest:".
+SECTION_NOUNS = {"nnip": "NNIP partner", "government": "city or county government",
+                 "university": "university", "civic_tech": "civic tech group",
+                 "sdc": "State Data Center agency", "foundation": "community foundation"}
 
 
 def answer_statements(columns: set[str], temporary: bool = False) -> list[str]:

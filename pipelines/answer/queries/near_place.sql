@@ -18,7 +18,9 @@ WITH origin AS MATERIALIZED (
          answer_government_level(c.government_level, c.kind, c.name, c.state) AS level,
          answer_government_unit(c.government_unit, c.kind, c.name) AS unit,
          answer_publishes(c.kind, c.open_data_portal, c.portal_software) AS publishes,
-         answer_city_key(c.city) AS city_key, answer_name_key(c.name) AS contact_key
+         answer_city_key(c.city) AS city_key, answer_name_key(c.name) AS contact_key,
+         replace(lower(coalesce(c.city, '')), 'ß', 'ss') AS contact_city,
+         coalesce(c.part_of, '') <> '' AND c.kind NOT IN ({civic_tech_kinds}) AS is_unit
   FROM candidates c CROSS JOIN origin o
 ), nnip AS (
   SELECT *, 'nnip' AS section, [km] AS sort_key,
@@ -71,17 +73,17 @@ WITH origin AS MATERIALIZED (
               ELSE 'fallback' END AS phase,
          CASE WHEN land_grant_of_state THEN [0, km_order]
               WHEN km <= within_km THEN [1, CASE WHEN carnegie_level IN ({research_levels})
-                                                   OR part_of_name IS NOT NULL THEN 0 ELSE 1 END,
+                                                   OR is_unit THEN 0 ELSE 1 END,
                                          km]
               ELSE [1, km] END AS sort_key,
          CASE WHEN land_grant_of_state THEN answer_with_distance(
                 'land-grant university of ' || coalesce(place_state_name, place_state)
                 || ': extension office in your county', km)
-              WHEN part_of_name IS NOT NULL
+              WHEN is_unit AND coalesce(part_of_name, '') <> ''
                 THEN answer_with_distance('part of ' || part_of_name, km) END AS why
   FROM (SELECT *, coalesce(kind IN ({university_kinds}) AND land_grant AND state = place_state,
                            false) AS land_grant_of_state
-        FROM facts WHERE kind IN ({university_kinds}) OR part_of_name IS NOT NULL)
+        FROM facts WHERE kind IN ({university_kinds}) OR is_unit)
   WHERE land_grant_of_state OR km <= {max_nearest_km}
 ), civic_tech AS (
   SELECT *, 'civic_tech' AS section,
@@ -127,13 +129,16 @@ WITH origin AS MATERIALIZED (
   UNION ALL BY NAME SELECT * FROM civic_tech
   UNION ALL BY NAME SELECT * FROM sdc
   UNION ALL BY NAME SELECT * FROM foundation
-), shown AS (  -- a section's fallback rows only when it has no main row
-  SELECT * FROM listed
-  QUALIFY phase <> 'fallback'
-       OR count(*) FILTER (WHERE phase = 'main') OVER (PARTITION BY section) = 0
+), sections AS (  -- a section lists its fallback rows only when nothing is within the radius
+  SELECT *, count(*) FILTER (WHERE phase = 'main' OR (phase = 'always' AND km <= within_km))
+              OVER (PARTITION BY section) > 0 AS has_main,
+         bool_or(phase = 'fallback') OVER (PARTITION BY section) AS has_fallback
+  FROM listed
+), shown AS MATERIALIZED (
+  SELECT * FROM sections WHERE phase <> 'fallback' OR NOT has_main
 ), contacts AS (  -- one row per contact: the best ranked
   SELECT * FROM shown
-  QUALIFY row_number() OVER (PARTITION BY section, contact_key, city, state
+  QUALIFY row_number() OVER (PARTITION BY section, contact_key, contact_city, coalesce(state, '')
                              ORDER BY sort_key, name, intermediary_id) = 1
 ), ranked AS (
   SELECT *, row_number() OVER (PARTITION BY section ORDER BY sort_key, name, intermediary_id)
@@ -146,21 +151,22 @@ SELECT section, CASE section {section_titles} END AS title,
        CAST(row_number() OVER (PARTITION BY section ORDER BY rank) AS INTEGER) AS rank,
        name, kind, answer_what(kind, level, unit, department, role, sources) AS what,
        coalesce(why, answer_away(km)) AS why, answer_round_km(km) AS distance_km, website,
-       intermediary_id, publishes, part_of_name AS part_of, phase <> 'fallback' AS within,
+       intermediary_id, publishes,
+       CASE WHEN coalesce(part_of, '') <> '' THEN nullif(part_of_name, '') END AS part_of,
+       phase <> 'fallback' AS within,
        answer_activity(activity, next_event_date) AS activity,
        answer_location(city, state) AS location, sources AS source,
-       CASE WHEN bool_or(phase = 'fallback') OVER (PARTITION BY section) THEN CASE section
-         WHEN 'government' THEN CASE WHEN bool_or(is_state) OVER (PARTITION BY section)
+       CASE WHEN NOT has_main THEN CASE
+         WHEN section = 'government' AND bool_or(is_state) OVER (PARTITION BY section)
            THEN 'No city or county government within ' || answer_km_text(within_km)
                 || '; your ' || CASE WHEN place_state IN ({territories}) THEN 'territory'
                                      ELSE 'state' END || '''s government:'
-           ELSE 'No city or county government within ' || answer_km_text(within_km)
-                || '; the nearest:' END
-         WHEN 'sdc' THEN 'No State Data Center agency for '
-           || coalesce(place_state, 'this place (outside the US states)') || '; the nearest:'
-         ELSE 'No ' || CASE section {section_nouns} END || ' within '
-           || answer_km_text(within_km) || '; the nearest:' END
-       END AS note,
+         ELSE 'No ' || CASE section {section_nouns} END || CASE section
+             WHEN 'sdc' THEN ' for ' || coalesce(place_state,
+                                                 'this place (outside the US states)')
+             ELSE ' within ' || answer_km_text(within_km) END
+           || CASE WHEN has_fallback THEN '; the nearest:' ELSE ' in this release.' END
+       END END AS note,
        place_label AS place
 FROM ranked
 WHERE phase = 'always' OR counted <= n

@@ -183,10 +183,19 @@ def test_the_university_rule_in_sql(tmp_path):
     ]
     path = publish(orgs, tmp_path / "intermediaries.duckdb")
     rows = [r for r in sql_rows(path, "59801", set()) if r["section"] == "university"]
+    # the land-grant university first (not counted in the limit), then the research tier
+    # (at one point: by name), then the others
     assert [r["name"] for r in rows] == [
-        "Montana State University", "University of Montana",
-        "Bureau of Business and Economic Research", "Missoula College"][: 1 + 3]
+        "Montana State University", "Bureau of Business and Economic Research",
+        "University of Montana", "Missoula College"]
     assert rows[0]["why"].startswith("land-grant university of Montana: extension office")
-    assert rows[2]["why"].startswith("part of University of Montana; ")
+    assert rows[1]["why"].startswith("part of University of Montana; ")
+    assert rows[1]["part_of"] == "University of Montana"
+    assert [r["name"] for r in sql_rows(path, "59801", set(), ("n", 1))
+            if r["section"] == "university"] == [
+        "Montana State University", "Bureau of Business and Economic Research"]
     for place in PLACES:
         assert sql_rows(path, place, set()) == cli_rows(cli_json(path, place), set())
+    for place in ("59801", "59725", "Bozeman, MT"):
+        assert sql_rows(path, place, set(), ("n", 1)) == cli_rows(
+            cli_json(path, place, "--limit", "1"), set())
