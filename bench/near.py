@@ -30,6 +30,7 @@ from pipelines.answer.sql import (  # noqa: E402
     install_macros,
 )
 from pipelines.publish.database import write_places  # noqa: E402
+from pipelines.publish.places import lookup_patterns  # noqa: E402
 
 KINDS = [  # (kind, share): roughly the live mix, governments dominating
     ("local_government", 0.55), ("community_foundation", 0.15), ("state_data_center", 0.12),
@@ -75,7 +76,7 @@ def build(path: Path, rows: int) -> None:
             FROM r""")
         install_macros(con)
         write_places(con)
-        install_answer(con)
+        install_answer(con, lookup_patterns())
 
 
 def timed(fn, runs: int) -> list[float]:  # noqa: ANN001

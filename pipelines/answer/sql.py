@@ -11,6 +11,7 @@ No pandas, no Dagster: the command imports this on its fast start-up path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -219,11 +220,13 @@ SECTION_NOUNS = {"nnip": "NNIP partner", "government": "city or county governmen
                  "sdc": "State Data Center agency", "foundation": "community foundation"}
 
 
-def answer_statements(columns: set[str], temporary: bool = False) -> list[str]:
+def answer_statements(columns: set[str], lookup: Mapping[str, object],
+                      temporary: bool = False) -> list[str]:
     """The text macros, ``place_lookup(place)`` and ``near_place(place, within_km, n)`` for an
     intermediaries table with ``columns`` (the constants of ``pipelines.answer.sections``
-    filled in). ``place_lookup`` and ``near_place`` need the ``places`` and ``state_names``
-    tables (``pipelines.answer.places``)."""
+    filled in). ``lookup`` holds ``geography.lookup_place``'s patterns
+    (``pipelines.publish.places.lookup_patterns``); ``place_lookup`` and ``near_place`` read
+    the ``places`` and ``state_names`` tables."""
     from pipelines.answer import sections as rules
     from pipelines.answer.queries import case_arms, literal, query, statements, text_list
 
@@ -233,15 +236,9 @@ def answer_statements(columns: set[str], temporary: bool = False) -> list[str]:
         county_words=literal(rules.COUNTY_WORDS), tribal=literal(rules.TRIBAL),
         department=literal(rules.DEPARTMENT), portal_host=literal(rules.PORTAL_HOST_PATTERN),
         government_kinds=text_list(GOVERNMENT_KINDS), kind_labels=case_arms(KIND_LABELS))
-    from geography import index as geo_index
-    from geography import places as geo_places
-
-    lookup = query(  # the patterns of geography.lookup_place and geography.index.county_key
-        "place_lookup", temp=temp, trailing_us=literal(geo_places._TRAILING_US.pattern),
-        point=literal(geo_places._POINT.pattern),
-        county_words_end=literal(geo_places._COUNTY_WORDS.pattern),
-        county_suffix=literal(geo_index._COUNTY_SUFFIX.pattern),
-        point_zip_km=geo_places.POINT_ZIP_KM,
+    lookup = query(
+        "place_lookup", temp=temp, point_zip_km=lookup["point_zip_km"],
+        **{k: literal(str(v)) for k, v in lookup.items() if k != "point_zip_km"},
         point_km=distance_sql("pt.lat", "pt.lon", "z.latitude", "z.longitude"))
     macro_place = {
         "lat": "(SELECT place_latitude FROM origin)",
@@ -269,7 +266,8 @@ def answer_statements(columns: set[str], temporary: bool = False) -> list[str]:
     return statements(texts) + statements(lookup) + statements(answer)
 
 
-def install_answer(con: duckdb.DuckDBPyConnection, temporary: bool = False) -> None:
+def install_answer(con: duckdb.DuckDBPyConnection, lookup: Mapping[str, object],
+                   temporary: bool = False) -> None:
     """Create (or replace) the answer's macros on a release holding the place tables."""
-    for statement in answer_statements(table_columns(con), temporary):
+    for statement in answer_statements(table_columns(con), lookup, temporary):
         con.execute(statement)

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.answer.places import PLACE_COLUMNS, PLACE_TYPES, place_rows, state_name_rows
 from pipelines.answer.sql import install_answer, install_macros
 from pipelines.link.tables import Release, code_version
+from pipelines.publish.places import (
+    PLACE_COLUMNS,
+    PLACE_TYPES,
+    lookup_patterns,
+    place_rows,
+    state_name_rows,
+)
 from schemas.table import (
     Table,
     duckdb_ddl,
@@ -35,7 +41,7 @@ def write_duckdb(release: Release, path: Path, created: str, version: str) -> No
             con.execute(statement)
         install_macros(con)  # near(), near_kind(), nearest_intermediaries()
         write_places(con)
-        install_answer(con)  # near_place(place): the near command's answer in SQL
+        install_answer(con, lookup_patterns())  # near_place(place): the near answer in SQL
         con.execute(
             "CREATE TABLE release_info AS SELECT ? AS inputs_fingerprint, "
             "CAST(? AS TIMESTAMPTZ) AS created, ? AS sample, ? AS mode, ? AS code_version, "

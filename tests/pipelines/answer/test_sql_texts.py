@@ -15,6 +15,7 @@ from geography.index import place_key
 from pipelines.answer import sections
 from pipelines.answer.queries import statements
 from pipelines.answer.sql import answer_statements
+from pipelines.publish.places import lookup_patterns
 
 NAMES = ["Community Foundation of Missoula", "COMMUNITY FOUNDATION OF MISSOULA.",
          "Community  Foundation\tof Missoula, Inc.", "Straße-Stiftung", "Fondación Señor",
@@ -38,7 +39,8 @@ GOVERNMENTS = [("City of Dayton", None, "local_government", "OH"),
 @pytest.fixture(scope="module")
 def con():
     connection = duckdb.connect()
-    texts = [s for s in answer_statements({"name", "kind", "latitude", "longitude"}, True)
+    texts = [s for s in answer_statements({"name", "kind", "latitude", "longitude"},
+                                          lookup_patterns(), True)
              if "MACRO answer_" in s]
     assert len(texts) >= 10
     for statement in texts:

@@ -1,5 +1,6 @@
 """The place index the ``near`` command uses, as rows for the release's DuckDB file, so the SQL
 ``near_place(place)`` starts from the very point, state, county and city the command does.
+Here, not in ``pipelines.answer``: ``geography`` brings pandas, which the answer never imports.
 
 Each row is the answer's :class:`~pipelines.answer.sections.Origin` of one spelling: a ZIP, a
 city or another name of its ZIPs (by ``geography.index.place_key``), a county (by each of its
@@ -60,6 +61,16 @@ def _county_choice(index: Any, key: str, state: str) -> str | None:
         not_city = [f for f in matches if not index.counties[f].name.lower().endswith("city")]
         matches = not_city or matches
     return matches[0] if matches else None
+
+
+def lookup_patterns() -> dict[str, object]:
+    """What ``place_lookup`` needs of ``geography.lookup_place``: its patterns (a trailing
+    'USA', a 'lat,lon' point, county words, county suffixes) and the point's ZIP radius."""
+    from geography import index, places
+
+    return {"trailing_us": places._TRAILING_US.pattern, "point": places._POINT.pattern,
+            "county_words_end": places._COUNTY_WORDS.pattern,
+            "county_suffix": index._COUNTY_SUFFIX.pattern, "point_zip_km": places.POINT_ZIP_KM}
 
 
 def state_name_rows() -> list[tuple[str, str]]:
