@@ -69,6 +69,10 @@ SECTION_TITLES = {
     "university": "University units", "civic_tech": "Civic tech groups",
     "sdc": "State Data Center", "foundation": "Local nonprofits and foundations",
 }
+#: What a section's note says is missing: "No NNIP partner within 100 km; the nearest:".
+SECTION_NOUNS = {"nnip": "NNIP partner", "government": "city or county government",
+                 "university": "university", "civic_tech": "civic tech group",
+                 "sdc": "State Data Center agency", "foundation": "community foundation"}
 ACTIVITY_ORDER = {"active": 0, "unknown": 1, None: 1, "dormant": 2}
 #: An activity not in :data:`ACTIVITY_ORDER` ranks as unknown; a role not in ROLE_ORDER last.
 OTHER_ACTIVITY, OTHER_ROLE = 1, 3
@@ -365,8 +369,8 @@ def nnip_section(place: Origin, rows: Sequence[Row], within: float, limit: int) 
             _distance(row)) + " away"
 
     partners = [r for r in rows if r.get("kind") in NNIP_KINDS]
-    return _by_distance("nnip", SECTION_TITLES["nnip"], "NNIP partner", partners, within, limit,
-                        why=why)
+    return _by_distance("nnip", SECTION_TITLES["nnip"], SECTION_NOUNS["nnip"], partners,
+                        within, limit, why=why)
 
 
 def _is_own_city(row: Row, place: Origin) -> bool:
@@ -423,7 +427,7 @@ def government_section(place: Origin, rows: Sequence[Row], within: float,
     nearest = [r for r in others if _distance(r) <= MAX_NEAREST_KM]
     state = _state_governments(place, everyone)
     if not state:
-        matches, note = _nothing_within("city or county government", within,
+        matches, note = _nothing_within(SECTION_NOUNS["government"], within,
                                         _dedupe(nearest), limit)
         return Section("government", title, matches, note)
     territory = place.state in TERRITORIES
@@ -433,7 +437,7 @@ def government_section(place: Origin, rows: Sequence[Row], within: float,
     listed = [(r, why) for r in state] + [(r, None) for r in nearest]
     matches = tuple(to_match(row, why, within=False)
                     for row, why in _dedupe(listed, lambda item: item[0])[:limit])
-    note = (f"No city or county government within {km_text(within)}; "
+    note = (f"No {SECTION_NOUNS['government']} within {km_text(within)}; "
             f"your {'territory' if territory else 'state'}'s government:")
     return Section("government", title, matches, note)
 
@@ -488,7 +492,7 @@ def university_section(place: Origin, rows: Sequence[Row], within: float,
         return Section("university", title, tuple(shown))
     fallback = _dedupe([*taken, *(r for r in nearest
                                          if _distance(r) <= MAX_NEAREST_KM)])[len(taken):]
-    matches, note = _nothing_within("university", within, fallback, limit)
+    matches, note = _nothing_within(SECTION_NOUNS["university"], within, fallback, limit)
     fallback_matches = tuple(
         replace(m, why=unit_why(r) or m.why) for m, r in zip(matches, fallback, strict=False))
     return Section("university", title, (*shown, *fallback_matches), note)
@@ -499,8 +503,9 @@ def civic_tech_section(place: Origin, rows: Sequence[Row], within: float,
     groups = [r for r in rows if r.get("kind") in CIVIC_TECH_KINDS
               and r.get("activity") != "gone"]
     return _by_distance(
-        "civic_tech", SECTION_TITLES["civic_tech"], "civic tech group", groups, within, limit,
-        order=lambda r: (ACTIVITY_ORDER.get(r.get("activity"), 1), _distance(r)))
+        "civic_tech", SECTION_TITLES["civic_tech"], SECTION_NOUNS["civic_tech"], groups, within,
+        limit, order=lambda r: (ACTIVITY_ORDER.get(r.get("activity"), OTHER_ACTIVITY),
+                                _distance(r)))
 
 
 def sdc_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -> Section:
@@ -508,7 +513,7 @@ def sdc_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -
     title = SECTION_TITLES["sdc"]
     mine = sorted(
         (r for r in agencies if place.state and r.get("state") == place.state),
-        key=lambda r: (ROLE_ORDER.get(r.get("role"), 3),
+        key=lambda r: (ROLE_ORDER.get(r.get("role"), OTHER_ROLE),
                        _distance(r) if _distance(r) is not None else float("inf"),
                        r.get("name") or ""))
     if mine:
@@ -517,8 +522,9 @@ def sdc_section(place: Origin, rows: Sequence[Row], within: float, limit: int) -
                                            for r in _dedupe(mine)[:limit]))
     where = f"for {place.state}" if place.state else "for this place (outside the US states)"
     nearest = sorted(_nearest(agencies),  # a state's agencies often share a point: lead first
-                     key=lambda r: (round(_distance(r), 1), ROLE_ORDER.get(r.get("role"), 3)))
-    matches, note = _nothing_within("State Data Center agency", within, _dedupe(nearest),
+                     key=lambda r: (round(_distance(r), 1),
+                                    ROLE_ORDER.get(r.get("role"), OTHER_ROLE)))
+    matches, note = _nothing_within(SECTION_NOUNS["sdc"], within, _dedupe(nearest),
                                     limit, where=where)
     return Section("sdc", title, matches, note)
 
@@ -543,7 +549,7 @@ def foundation_section(place: Origin, rows: Sequence[Row], within: float,
     if listed:
         return Section("foundation", title, tuple(
             to_match(row, why) for row, why in _dedupe(listed, lambda item: item[0])[:limit]))
-    matches, note = _nothing_within("community foundation", within, _dedupe(others), limit)
+    matches, note = _nothing_within(SECTION_NOUNS["foundation"], within, _dedupe(others), limit)
     return Section("foundation", title, matches, note)
 
 

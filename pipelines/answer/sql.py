@@ -214,10 +214,6 @@ def fetch_candidates(
 
 # --- the answer as SQL: near_place(place) ------------------------------------------------------
 
-#: What a section's note says is missing: "No NNIP partner within 100 km; the nearest:".
-SECTION_NOUNS = {"nnip": "NNIP partner", "government": "city or county government",
-                 "university": "university", "civic_tech": "civic tech group",
-                 "sdc": "State Data Center agency", "foundation": "community foundation"}
 
 
 def answer_statements(columns: set[str], lookup: Mapping[str, object],
@@ -261,7 +257,8 @@ def answer_statements(columns: set[str], lookup: Mapping[str, object],
         foundation_kinds=text_list(rules.FOUNDATION_KINDS),
         activity_order=case_arms(rules.ACTIVITY_ORDER), other_activity=rules.OTHER_ACTIVITY,
         role_order=case_arms(rules.ROLE_ORDER), other_role=rules.OTHER_ROLE,
-        section_titles=case_arms(rules.SECTION_TITLES), section_nouns=case_arms(SECTION_NOUNS),
+        section_titles=case_arms(rules.SECTION_TITLES),
+        section_nouns=case_arms(rules.SECTION_NOUNS),
         section_order=case_arms({k: n for n, k in enumerate(keys)}))
     return statements(texts) + statements(lookup) + statements(answer)
 

@@ -158,7 +158,7 @@ SELECT section, CASE section {section_titles} END AS title,
        answer_location(city, state) AS location, sources AS source,
        CASE WHEN NOT has_main THEN CASE
          WHEN section = 'government' AND bool_or(is_state) OVER (PARTITION BY section)
-           THEN 'No city or county government within ' || answer_km_text(within_km)
+           THEN 'No ' || CASE section {section_nouns} END || ' within ' || answer_km_text(within_km)
                 || '; your ' || CASE WHEN place_state IN ({territories}) THEN 'territory'
                                      ELSE 'state' END || '''s government:'
          ELSE 'No ' || CASE section {section_nouns} END || CASE section

@@ -389,3 +389,14 @@ def test_far_governments_are_never_the_nearest(rules_release):
     assert names(government)[0] == "State of Ohio"
     assert government.matches[0].why == "your state government (Ohio)"
     assert all(m.distance_km <= 300 for m in government.matches[1:])
+
+
+def test_nearest_intermediaries_is_near_with_the_answers_distance(release):
+    """The older macro hand-wrote its distance (radius 6371, no clamp) and offered gone
+    groups: now it is ``near`` under its old name."""
+    with duckdb.connect(str(release), read_only=True) as con:
+        old = con.execute("SELECT name, distance_km FROM nearest_intermediaries("
+                          "39.7563, -84.1895, 50)").fetchall()
+        new = con.execute("SELECT name, distance_km FROM near(39.7563, -84.1895, 50)").fetchall()
+    assert old == new
+    assert "Code for Dayton" not in [n for n, _ in old]  # gone
