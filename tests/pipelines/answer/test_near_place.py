@@ -199,3 +199,17 @@ def test_the_university_rule_in_sql(tmp_path):
     for place in ("59801", "59725", "Bozeman, MT"):
         assert sql_rows(path, place, set(), ("n", 1)) == cli_rows(
             cli_json(path, place, "--limit", "1"), set())
+
+
+def test_near_place_is_the_clis_answer_for_places_drawn_from_the_index(sample_db):
+    """Thirty places drawn (seeded) from the place index: ZIPs, cities, counties, states."""
+    with duckdb.connect(str(sample_db), read_only=True) as con:
+        drawn = con.execute(
+            "SELECT CASE form WHEN 'zip' THEN key WHEN 'state' THEN state_name "
+            "ELSE (CASE WHEN form = 'county' THEN county_name ELSE city END) || ', ' || state "
+            "END FROM places WHERE form IN ('zip', 'city', 'county', 'state') "
+            "ORDER BY hash(key || form || coalesce(state, '')) LIMIT 30").fetchall()
+    skip = skipped(sample_db)
+    for (place,) in drawn:
+        assert sql_rows(sample_db, place, skip) == cli_rows(cli_json(sample_db, place), skip), \
+            place
