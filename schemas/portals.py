@@ -7,8 +7,10 @@ from schemas.published import INTERMEDIARIES  # noqa: F401  (defines portal_soft
 from schemas.table import Table
 
 define(
-    Field("portal_id", "string", "The data portals registry's stable id of the catalog (its "
-          "'uid', e.g. cdi00001872).", required=True),
+    Field("portal_id", "string", "The data portals registry's id of the catalog (its 'id', "
+          "the name of its entry file, e.g. dataohiogov).", required=True),
+    Field("portal_uid", "string", "The registry's uid of the catalog (cdi00001872; 'temp…' "
+          "until the registry gives it a permanent one)."),
     Field("portal_name", "string", "Name of the data catalog, as the registry gives it.",
           required=True),
     Field("portal_url", "string", "Address of the data catalog (the registry's 'link').",
@@ -56,7 +58,7 @@ DATA_PORTALS = Table(
     "organization made for an owner no other source lists; empty when the rules cannot tell "
     "(a name generated from a host with no known website, a university not in the directory). "
     "record_id is the listing in source_records it was linked through.",
-    columns=("portal_id", "portal_name", "portal_url", "catalog_type", "software_id",
+    columns=("portal_id", "portal_uid", "portal_name", "portal_url", "catalog_type", "software_id",
              "portal_software", "api_endpoint", "api_endpoint_type", "owner_name", "owner_type",
              "owner_website", "owner_name_from_host", "state", "government_level",
              "portal_license", "portal_license_url", "portal_rights", "portal_status",

@@ -14,8 +14,9 @@ define(  # from the data portals registry (sources/portals.py, pipelines/link/po
     Field("open_data_portal", "string", "The main data portal of the organization: among the "
           "catalogs linked to it in data_portals, an open data portal before a geoportal, "
           "then an indicators catalog, then a repository (schemas.codes.CATALOG_TYPE_ORDER); "
-          "then an active one, one whose software is known, the shortest address. Empty when "
-          "no catalog is linked to it.", pattern=HTTP_URL),
+          "then an active one, a site for people before a services directory (fewest path "
+          "segments), the shortest host, known software. Empty when no catalog is linked to "
+          "it.", pattern=HTTP_URL),
     Field("portal_software", "string", "The software a data portal runs on (in "
           "intermediaries: its open_data_portal's), in words ('ArcGIS Server', 'ArcGIS Hub', "
           "'Socrata', 'CKAN'; schemas.codes.PORTAL_SOFTWARE); empty when unknown or "

@@ -1,7 +1,7 @@
 """Data catalogs from the Common Data Index dataportals-registry (``catalogs.jsonl.zst``).
 
 The registry (CC BY 4.0: attributed in the package's sources and licences) lists about 19,000
-data catalogs worldwide, one JSON object per line, zstd-compressed: ``uid``, ``name``,
+data catalogs worldwide, one JSON object per line, zstd-compressed: ``id``, ``uid``, ``name``,
 ``link``, ``catalog_type``, ``software{id, name}``, ``endpoints[{type, url}]``, ``status``,
 ``rights{license_name, license_url, rights_type}`` and ``owner{name, link, type,
 location{country, subregion: "US-OH"}}``. Kept: US catalogs whose owner is a local government,
@@ -20,6 +20,7 @@ listings of owners no other source has, so ``to_listings`` here gives none.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -47,7 +48,7 @@ URL = ("https://raw.githubusercontent.com/commondataio/dataportals-registry/main
 HOMEPAGE = "https://github.com/commondataio/dataportals-registry"
 OWNER_TYPES = ("Local government", "Regional government", "Academy")
 OWNER_TYPES_VARIABLE = "INTERMEDIARIES_PORTALS_OWNER_TYPES"
-EXPECTED = ("zstd-compressed JSON Lines, one catalog object per line with 'uid', 'link' and "
+EXPECTED = ("zstd-compressed JSON Lines, one catalog object per line with 'id', 'link' and "
             "'owner'")
 # The full file keeps ~4,700 catalogs (2,466 local, 1,149 regional, 1,061 academic in 2026).
 MIN_RECORDS = 2_000
@@ -55,6 +56,7 @@ LICENSE = (("name", "CC-BY-4.0"), ("path", "https://creativecommons.org/licenses
            ("title", "Creative Commons Attribution 4.0 International: data_portals, from the "
             "dataportals-registry of the Common Data Index (commondataio)"))
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_CHUNK = 1 << 16  # compressed bytes read at a time
 # Endpoint types that describe a catalog but are no API: never its api_endpoint.
 NOT_API = frozenset({"sitemap", "rss", "opensearch", "arcgis:rest:info", "arcgis:soap",
                      "arcgis:sitemap", "arcgis:geositemap", "arcgis:kmz", "thredds:info",
@@ -84,20 +86,42 @@ class PortalsSettings(SourceSettings):
 
 # --- reading the stream -----------------------------------------------------------------------
 
+def _zstd_chunks(raw: BinaryIO) -> Iterator[bytes]:
+    """Decompressed chunks of a zstd stream of one or more frames, as the compressed bytes are
+    read (64 KiB at a time). A stream that ends inside a frame raises zstandard.ZstdError:
+    zstandard's own stream reader would end quietly, losing the file's tail."""
+    decompressor = zstandard.ZstdDecompressor()
+    frame = decompressor.decompressobj()
+    pending = False  # inside a frame
+    while chunk := raw.read(_CHUNK):
+        while chunk:
+            out = frame.decompress(chunk)
+            pending = not frame.eof
+            if out:
+                yield out
+            chunk = frame.unused_data if frame.eof else b""
+            if frame.eof:
+                frame = decompressor.decompressobj()
+    if pending:
+        raise zstandard.ZstdError("the stream ends inside a frame (truncated)")
+
+
 def json_lines(raw: BinaryIO) -> Iterator[str]:
     """The lines of a zstd-compressed (or plain) JSON Lines stream, decompressed as they are
     read: only a window of the stream is ever in memory. Raises zstandard.ZstdError for a
-    damaged stream."""
-    buffered = io.BufferedReader(raw, 1 << 16)  # type: ignore[arg-type]
-    if buffered.peek(4)[:4] == ZSTD_MAGIC:
-        reader = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
-        text = io.TextIOWrapper(io.BufferedReader(reader, 1 << 16), encoding="utf-8",
-                                errors="replace")
-    else:
-        text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="replace")
-    for line in text:
-        if line.strip():
-            yield line
+    damaged or truncated stream."""
+    buffered = io.BufferedReader(raw, _CHUNK)  # type: ignore[arg-type]
+    zstd = buffered.peek(4)[:4] == ZSTD_MAGIC
+    chunks = _zstd_chunks(buffered) if zstd else iter(lambda: buffered.read(_CHUNK), b"")
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    rest = ""
+    for chunk in chunks:
+        lines = (rest + decoder.decode(chunk)).split("\n")
+        rest = lines.pop()
+        yield from (line for line in lines if line.strip())
+    rest += decoder.decode(b"", final=True)
+    if rest.strip():
+        yield rest
 
 
 def _text(value: Any) -> str | None:
@@ -174,9 +198,9 @@ def kept(catalog: Mapping[str, Any], owner_types: Iterable[str]) -> bool:
 def catalog_row(catalog: Mapping[str, Any]) -> dict[str, Any]:
     """One kept catalog -> its data_portals row (the link columns empty). RecordProblem names
     the field a row cannot do without."""
-    uid = _text(catalog.get("uid"))
-    if uid is None:
-        raise RecordProblem("uid", f"expected the catalog's id, got {short(catalog.get('uid'))}")
+    key = _text(catalog.get("id"))
+    if key is None:
+        raise RecordProblem("id", f"expected the catalog's id, got {short(catalog.get('id'))}")
     url = _http(catalog.get("link"))
     if url is None:
         raise RecordProblem("link", f"expected the catalog's http(s) address, got "
@@ -191,7 +215,8 @@ def catalog_row(catalog: Mapping[str, Any]) -> dict[str, Any]:
     state = _state(owner.get("location")) or _state(
         first.get("location") if isinstance(first, dict) else None)
     return {
-        "portal_id": uid,
+        "portal_id": key,
+        "portal_uid": _text(catalog.get("uid")),
         "portal_name": _text(catalog.get("name")) or url,
         "portal_url": url,
         "catalog_type": _text(catalog.get("catalog_type")),

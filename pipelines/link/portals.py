@@ -47,7 +47,7 @@ in this order, the first that decides wins:
 After the merge, each catalog takes the id of the listing it was linked through, and each
 organization's main portal (``open_data_portal``, ``portal_software``) is chosen by
 ``schemas.codes.CATALOG_TYPE_ORDER`` (an open data portal before a geoportal), then an active
-one, the shortest host, known software (``main_portals``).
+one, the shortest path and host, known software (``main_portals``).
 """
 
 from __future__ import annotations
@@ -422,7 +422,7 @@ class PortalLinks:
 
 
 def _hosts(portal: pd.Series) -> list[str]:
-    hosts = [host_of(portal["owner_website"]), host_of(portal["portal_url"])]
+    hosts = [host_of(portal["portal_url"]), host_of(portal["owner_website"])]
     return list(dict.fromkeys(h for h in hosts if h))
 
 
@@ -478,8 +478,8 @@ def _new_listings(portals: pd.DataFrame, keys: list[tuple[str, str, str] | None]
         group = portals.iloc[members].sort_values("portal_id")
         sites = [site_root(w) for w in group["owner_website"] if isinstance(w, str)
                  and (h := host_of(w)) and not on_shared_platform(h)]
-        counts = pd.Series(sites, dtype=object).value_counts(sort=True) if sites else None
-        website = counts.index[0] if counts is not None else None
+        website = min(sites, key=lambda w: (-sites.count(w), len(host_of(w) or w), w),
+                      default=None)  # the most used, the shortest host, alphabetical
         first = group.iloc[0]
         rows.append({
             "record_id": new_record_id(key),
@@ -564,8 +564,10 @@ def attach_ids(portals: pd.DataFrame, source_records: pd.DataFrame) -> pd.DataFr
 def main_portals(portals: pd.DataFrame) -> pd.DataFrame:
     """Per organization its main catalog (intermediary_id, open_data_portal,
     portal_software): by CATALOG_TYPE_ORDER (an open data portal before a geoportal), then an
-    active one, the shortest host (data.ohio.gov before data.jfs.ohio.gov: the central portal
-    rather than an agency's), one whose software is known, the portal id."""
+    active one, the fewest path segments (a site for people, opendata.columbus.gov, before a
+    services directory, maps.columbus.gov/arcgis/rest/services), the shortest host
+    (data.ohio.gov before data.jfs.ohio.gov: the central portal rather than an agency's), one
+    whose software is known, the portal id."""
     linked = portals.dropna(subset=["intermediary_id"])
     if linked.empty:
         return pd.DataFrame(columns=["intermediary_id", "open_data_portal", "portal_software"])
@@ -573,9 +575,12 @@ def main_portals(portals: pd.DataFrame) -> pd.DataFrame:
     ranked = linked.assign(
         _type=linked["catalog_type"].map(lambda t: order.get(t, len(order))),
         _inactive=linked["portal_status"].astype(object) != "active",
+        _path=linked["portal_url"].map(lambda u: len([p for p in urlsplit(u).path.split("/")
+                                                        if p])),
         _host=linked["portal_url"].map(lambda u: len(host_of(u) or u)),
         _unknown=linked["portal_software"].isna(),
-    ).sort_values(["intermediary_id", "_type", "_inactive", "_host", "_unknown", "portal_id"])
+    ).sort_values(["intermediary_id", "_type", "_inactive", "_path", "_host", "_unknown",
+                   "portal_id"])
     first = ranked.drop_duplicates("intermediary_id")
     return pd.DataFrame({"intermediary_id": first["intermediary_id"].to_numpy(),
                          "open_data_portal": first["portal_url"].to_numpy(),
