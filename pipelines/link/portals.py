@@ -281,32 +281,57 @@ def read_owner(name: object, owner_type: object, usps: str | None,
 
 # --- the directory ----------------------------------------------------------------------------
 
+DIRECTORY_COLUMNS = ["record_id", "source", "name", "kind", "government_level",
+                     "government_unit", "website", "websites", "city", "state"]
+
+
+@lru_cache(maxsize=1 << 16)
+def _canonical(name: str, usps: str | None) -> str:
+    return canonical_name(name, usps)
+
+
 @dataclass
 class Directory:
-    """The organizations a catalog can link to: listings by host and by name."""
+    """The organizations a catalog can link to, indexed once: by host; general governments
+    by (state, level, canonical name); every listing by (state, normalised name)."""
 
-    listings: pd.DataFrame
+    columns: dict[str, list[Any]]
     hosts: dict[str, list[int]] = field(default_factory=dict)
+    governments: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    names: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, listings: pd.DataFrame, rank: Sequence[int] | None = None) -> Directory:
-        frame = listings.reset_index(drop=True).copy()
-        frame["_rank"] = list(rank) if rank is not None else 0
-        directory = cls(frame)
-        for row, (website, websites) in enumerate(zip(
-                frame.get("website", pd.Series([None] * len(frame))),
-                frame.get("websites", pd.Series([None] * len(frame))), strict=True)):
-            urls = [website] + (websites.split("; ") if isinstance(websites, str) else [])
-            for host in {h for h in map(host_of, urls) if h}:
-                if host in SHARED_PLATFORMS or (on_shared_platform(host)
-                                                and host == registrable(host)):
-                    continue  # a platform's own domain identifies nobody
-                directory.hosts.setdefault(host, []).append(row)
+        frame = listings.reindex(columns=DIRECTORY_COLUMNS).reset_index(drop=True).astype(object)
+        frame = frame.where(frame.notna(), None)
+        columns = {c: frame[c].tolist() for c in DIRECTORY_COLUMNS}
+        columns["_rank"] = list(rank) if rank is not None else [0] * len(frame)
+        directory = cls(columns)
+        for row in range(len(frame)):
+            directory._index(row)
         return directory
 
+    def _index(self, row: int) -> None:
+        state, name = self.value(row, "state"), self.value(row, "name")
+        if isinstance(state, str) and isinstance(name, str):
+            self.names.setdefault((state, _name_key(name)), []).append(row)
+            if (self.value(row, "kind") in GOVERNMENT_KINDS
+                    and self.value(row, "government_unit") == "general"
+                    and isinstance(level := self.value(row, "government_level"), str)):
+                key = (state, level, "" if level == "state" else _canonical(name, state))
+                self.governments.setdefault(key, []).append(row)
+        websites = self.value(row, "websites")
+        urls = [self.value(row, "website")] + (
+            websites.split("; ") if isinstance(websites, str) else [])
+        for host in {h for h in map(host_of, urls) if h}:
+            if host in SHARED_PLATFORMS or (on_shared_platform(host)
+                                            and host == registrable(host)):
+                continue  # a platform's own domain identifies nobody
+            self.hosts.setdefault(host, []).append(row)
+
     def value(self, row: int, column: str) -> Any:
-        value = self.listings.at[row, column] if column in self.listings else None
-        return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+        values = self.columns.get(column)
+        return values[row] if values is not None else None
 
 
 @dataclass(frozen=True)
@@ -367,20 +392,22 @@ def by_website(directory: Directory, hosts: Sequence[str], owner: Owner,
 
 
 def _name_key(name: object) -> str:
-    text = re.sub(r"\s*\([^)]*\)", "", name) if isinstance(name, str) else ""
-    return " ".join(words(text))
+    """'Mid-Ohio Regional Planning Commission (MORPC)' -> 'mid ohio regional planning
+    commission'."""
+    return _name_words(name) if isinstance(name, str) else ""
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_words(name: str) -> str:
+    return " ".join(words(re.sub(r"\s*\([^)]*\)", "", name)))
 
 
 def by_name(directory: Directory, owner: Owner, usps: str | None) -> Decision | None:
     """The directory's organization the owner's name and state point at (rule 4)."""
-    frame = directory.listings
-    if not usps or owner.level is None or frame.empty:
+    if not usps or owner.level is None:
         return None
-    in_state = frame.index[frame["state"].astype(object) == usps]
     if owner.level == "state":
-        rows = [r for r in in_state if directory.value(r, "kind") in GOVERNMENT_KINDS
-                and directory.value(r, "government_level") == "state"
-                and directory.value(r, "government_unit") == "general"]
+        rows = directory.governments.get((usps, "state", ""), [])
         if not rows:
             return Decision(f"not linked: a state agency of {state_name(usps)}, and no source "
                             "lists that state's government")
@@ -390,15 +417,12 @@ def by_name(directory: Directory, owner: Owner, usps: str | None) -> Decision | 
                         f"({directory.value(row, 'record_id')})",
                         target=str(directory.value(row, "record_id")))
     if owner.level == "special_district":
-        wanted = _name_key(owner.core)
-        rows = [r for r in in_state if _name_key(directory.value(r, "name")) == wanted]
+        rows = directory.names.get((usps, _name_key(owner.core)), [])
     else:
         levels = ALASKA_LOCAL if usps == "AK" and owner.level in ALASKA_LOCAL else {owner.level}
-        wanted = canonical_name(owner.core or "", usps)
-        rows = [r for r in in_state if directory.value(r, "kind") in GOVERNMENT_KINDS
-                and directory.value(r, "government_level") in levels
-                and directory.value(r, "government_unit") == "general"
-                and canonical_name(str(directory.value(r, "name")), usps) == wanted]
+        wanted = _canonical(owner.core or "", usps)
+        rows = sorted(r for level in levels
+                      for r in directory.governments.get((usps, level, wanted), []))
     if len(rows) > 1:
         names = "; ".join(sorted(str(directory.value(r, "record_id")) for r in rows))
         return Decision(f"not linked: several organizations fit {owner.core} ({usps}): {names}")
