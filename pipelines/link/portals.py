@@ -452,9 +452,9 @@ def _hosts(portal: pd.Series) -> list[str]:
 
 def site_root(url: str) -> str:
     """'https://loraincountyauditor.com/arcgis/rest/services' -> 'https://loraincountyauditor.com'
-    (a new organization's website is its owner's site, not a service path)."""
+    (a new organization's website is its owner's site, not a service path nor port)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}://{parts.hostname}"
 
 
 def new_record_id(key: tuple[str, str, str]) -> str:

@@ -309,3 +309,11 @@ def test_ids_and_the_main_portal_reach_data_portals_and_intermediaries(catalogs)
     result = attach_portals(organizations, data_portals).iloc[0]
     assert result["open_data_portal"] == DAYTON and result["portal_software"] == "ArcGIS Server"
     assert result["sources"] == "dotgov; portals"
+
+
+def test_a_new_organizations_website_is_its_owners_site_without_path_or_port(catalogs):
+    _, new = linked(pick(catalogs, "http://gis.cityofmiddletown.com:6080/arcgis/rest/services",
+                         "https://loraincountyauditor.com/arcgis/rest/services"))
+    websites = dict(zip(new["name"], new["website"], strict=True))
+    assert websites == {"City of Middletown": "https://cityofmiddletown.com",
+                        "Lorain County": "https://loraincountyauditor.com"}
