@@ -91,3 +91,34 @@ def kinds_in_link_class(link_class: str) -> frozenset[str]:
 #: the reports list them: new ids (added, split off), ids gone (removed, merged away), then the
 #: per-field changes, which can be many, last.
 CHANGE_KINDS: tuple[str, ...] = ("added", "split", "removed", "merged", "changed")
+
+
+# --- data portals (sources/portals.py, pipelines/link/portals.py) -----------------------------
+
+#: The data portals registry's software codes, in words (``portal_software``). A code not here
+#: takes the registry's own name for it; 'custom' is no software name: its words are empty.
+PORTAL_SOFTWARE: dict[str, str | None] = {
+    "arcgisserver": "ArcGIS Server", "arcgishub": "ArcGIS Hub", "arcgisportal": "ArcGIS Portal",
+    "socrata": "Socrata", "ckan": "CKAN", "dkan": "DKAN", "opendatasoft": "OpenDataSoft",
+    "junar": "Junar", "geonode": "GeoNode", "geonetwork": "GeoNetwork",
+    "geoserver": "GeoServer", "mapstore": "MapStore", "mangomap": "MangoMap",
+    "dspace": "DSpace", "dataverse": "Dataverse", "elsevierdigitalcommons":
+    "Elsevier Digital Commons", "islandora": "Islandora", "hyrax": "Hyrax",
+    "eprints": "EPrints", "invenio": "Invenio", "figshare": "Figshare", "thredds": "THREDDS",
+    "erddap": "ERDDAP", "drupal": "Drupal", "nada": "NADA", "pxweb": "PxWeb",
+    "custom": None,
+}
+
+#: Which catalog is an organization's main data portal (``open_data_portal``): earlier types
+#: first, any other type after them.
+CATALOG_TYPE_ORDER: tuple[str, ...] = ("Open data portal", "Geoportal", "Indicators catalog",
+                                       "Scientific data repository")
+
+#: Which of a catalog's endpoints is its API (``api_endpoint``): the first type here it has.
+#: Sitemaps, feeds, search descriptions and service metadata are never the API.
+API_ENDPOINT_TYPES: tuple[str, ...] = (
+    "arcgis:rest:services", "socrata:views", "ckan:api", "ckan", "opendatasoft",
+    "dataverseapi", "dcatus11", "dcatap201", "ogcrecordsapi", "oaipmh20", "erddap:datasets",
+    "thredds:catalog", "hyrax:catalog", "wfs200", "wms130", "mangomap:catalog",
+    "mapstore:catalog", "drupal:catalog",
+)

@@ -143,6 +143,10 @@ class Source:
     activity: Parser | None = None
     homepage: str = ""
     license_note: str = ""
+    # A licence that asks for attribution in the package: a Frictionless licence's (key,
+    # value) pairs (name, path, title), listed in the package's licences beside its own when
+    # the source is in a release. Pairs, not a dict, so a Source stays hashable.
+    license: tuple[tuple[str, str], ...] = ()
     # The settings this source runs with (its own SourceSettings model; defaults until the
     # pipeline configures it), and how to build the source again with other settings.
     settings: SourceSettings | None = None

@@ -12,6 +12,7 @@ from sources import (
     meetup,
     meetup_search,
     nnip,
+    portals,
     sdc,
 )
 from sources.base import Source
@@ -28,7 +29,8 @@ SOURCES: tuple[Source, ...] = (
     irs_bmf.SOURCE,
     act.SOURCE,  # after cfa: a member that is a brigade keeps the brigade's id
     dotgov.SOURCE,
-    ipeds.SOURCE,  # last: a university never links with another kind (see schemas.codes)
+    ipeds.SOURCE,  # a university never links with another kind (see schemas.codes)
+    portals.SOURCE,  # last: its catalogs link to the organizations of the others (link step)
 )
 
 

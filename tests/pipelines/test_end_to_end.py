@@ -89,6 +89,21 @@ def test_replayed_snapshot_publishes_a_valid_package_and_database(tmp_path):
         osu = con.execute("SELECT land_grant, research_activity, county_fips, website FROM "
                           "intermediaries WHERE name = 'Ohio State University-Main Campus'")
         assert osu.fetchone() == (True, "very high", "39049", "https://www.osu.edu/")
+        # the data portals registry: every kept catalog, Dayton's GIS server on the city
+        assert con.execute("SELECT count(*) FROM data_portals").fetchone() == (201,)
+        dayton = con.execute(
+            "SELECT open_data_portal, portal_software, sources FROM intermediaries "
+            "WHERE website = 'https://daytonohio.gov'").fetchone()
+        assert dayton == ("https://maps.daytonohio.gov/gisservices/arcgis/rest/services",
+                          "ArcGIS Server", "dotgov; portals")
+        unlinked = con.execute("SELECT count(*) FROM data_portals d LEFT JOIN intermediaries i "
+                               "USING (intermediary_id) WHERE d.intermediary_id IS NOT NULL "
+                               "AND i.intermediary_id IS NULL").fetchone()
+        assert unlinked == (0,)
+    assert {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}.items() \
+        <= next(lic for lic in package["licenses"] if lic["name"] == "CC-BY-4.0").items()
+    assert any("Common Data Index dataportals-registry" in s["title"]
+               for s in package["sources"])
 
 
 def test_each_published_table_shows_its_rows_preview_and_checks_in_dagster(tmp_path):
