@@ -39,6 +39,7 @@ from schemas.codes import KIND_LABELS, KINDS, kinds_in_section
 
 DEFAULT_WITHIN_KM = 100.0
 DEFAULT_LIMIT = 3
+MAX_NEAREST_KM = 300
 
 Row = Mapping[str, Any]
 
