@@ -869,7 +869,7 @@
     const point = [place.latitude, place.longitude];
     here = L.circleMarker(point, { radius: 9, color: "#000", weight: 2, dashArray: "3 3",
       fill: false, interactive: false }).addTo(map);
-    map.setView(point, place.precision === "state" ? 6 : 8, { animate: false });
+    map.setView(point, place.precision === "state" ? 6 : 7, { animate: false });
     answerBox.dataset.place = place.label;
     answerBox.dataset.asked = text;
     return result;
