@@ -39,7 +39,12 @@ from schemas.codes import KIND_LABELS, KINDS, kinds_in_section
 
 DEFAULT_WITHIN_KM = 100.0
 DEFAULT_LIMIT = 3
-MAX_NEAREST_KM = 300
+#: Farther than this, nothing is offered as "the nearest" government or university.
+MAX_NEAREST_KM = 300.0
+#: Their state government is a territory's ("your territory's government (Guam)").
+TERRITORIES = ("AS", "GU", "MP", "PR", "VI")
+#: The host of a data portal's URL (scheme and user info skipped): the same pattern in SQL.
+PORTAL_HOST_PATTERN = r"^(?:[a-z][a-z0-9+.-]*://)?(?:[^@/]*@)?([^/:?#@]+)"
 
 Row = Mapping[str, Any]
 
@@ -49,6 +54,8 @@ GOVERNMENT_KINDS = kinds_in_section("government")
 CIVIC_TECH_KINDS = kinds_in_section("civic_tech")
 SDC_KINDS = kinds_in_section("sdc")
 FOUNDATION_KINDS = kinds_in_section("foundation")
+#: Carnegie levels of the university section's research tier (with a university's units).
+RESEARCH_LEVELS = ("doctoral", "masters")
 ACTIVITY_ORDER = {"active": 0, "unknown": 1, None: 1, "dormant": 2}
 ROLE_ORDER = {"lead": 0, "coordinating": 1, "affiliate": 2}
 _COUNTY_WORDS = re.compile(

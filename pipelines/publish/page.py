@@ -35,9 +35,8 @@ import xstatic.pkg.leaflet as xstatic_leaflet
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from geography import get_index
+from geography import get_index, places
 from geography import index as geography_index
-from geography import places
 from geography.states import STATES, TERRITORIES
 from geography.states import _state_keys as state_keys
 from pipelines.answer import sections
@@ -62,7 +61,8 @@ CANVAS_ABOVE = 1000  # more markers than this: Leaflet's canvas renderer (SVG ge
 ZIP_SCALE = 10_000
 # The columns the browser gets (decoded into rows in this order): kind as an index into
 # ``kinds``; latitude/longitude only when the point stands for the organization's place;
-# ``part_of`` as the row index of the university a unit belongs to. The answer reads the rest
+# ``part_of`` as the row index of the university a unit belongs to (-1: not in this release).
+# The answer reads the rest
 # as ``near`` does; a column an older release lacks is null.
 PAGE_COLUMNS = ("name", "kind", "role", "city", "state", "activity", "website", "latitude",
                 "longitude", "next_event_date", "sources", "county_fips", "government_level",
@@ -184,16 +184,18 @@ def organization_rows(frame: pd.DataFrame) -> tuple[list[list[Any]], list[dict[s
             text(record.get("department")), text(record.get("service_area")),
             text(record.get("carnegie_level")), text(record.get("research_activity")),
             _flag(record.get("land_grant")), text(record.get("part_of")),
-            http_url(record.get("open_data_portal")), text(record.get("portal_software")),
+            text(record.get("open_data_portal")),  # shown as its host, in text, never a link
+            text(record.get("portal_software")),
         ]
         built.append((row, text(record.get("intermediary_id"))))
     built.sort(key=lambda b: (b[0][0].casefold(), b[0][4] or "", b[0][3] or ""))
     # part_of names an intermediary_id: send the row index of that organization instead
+    # (-1: set, but to no organization of this release)
     at = {ident: i for i, (_, ident) in enumerate(built) if ident}
     part_of = PAGE_COLUMNS.index("part_of")
     rows = []
     for row, _ in built:
-        row[part_of] = at.get(row[part_of]) if row[part_of] else None
+        row[part_of] = at.get(row[part_of], -1) if row[part_of] else None
         rows.append(row)
     return rows, kinds
 
@@ -311,6 +313,8 @@ def answer_rules() -> dict[str, Any]:
             ("county_words", "_COUNTY_WORDS"), ("state_government", "_STATE_GOVERNMENT"),
             ("tribal", "_TRIBAL"), ("department", "_DEPARTMENT"))},
         "territories": sorted(TERRITORIES),
+        "portal_host_pattern": sections.PORTAL_HOST_PATTERN,
+        "research_levels": list(sections.RESEARCH_LEVELS),
         "earth_radius_km": EARTH_RADIUS_KM,
         "place_patterns": {  # what the place lookup reads, as geography writes it
             "county_words": js_pattern(places._COUNTY_WORDS),

@@ -160,9 +160,9 @@
     return words(folded.replace(NOT_WORD, " "));
   }
 
-  // the spec's normalised name: casefold, punctuation to spaces, whitespace collapsed
+  // sections.name_key: casefold, anything but letters and digits to spaces, spaces collapsed
   function normName(text) {
-    return words(casefold(text || "").replace(NOT_WORD, " "));
+    return words(casefold(text || "").replace(/[^\p{L}\p{N}]/gu, " "));
   }
 
   function pattern(spec, extraFlags) {
@@ -190,6 +190,7 @@
   const FOUNDATION_KINDS = SECTION_KINDS.foundation || noKinds;
   const ANSWER_KINDS = new Set(rules.answer_kinds);
   const TERRITORIES = new Set(rules.territories);
+  const RESEARCH_LEVELS = new Set(rules.research_levels);
   const COUNTY_WORDS = pattern(rules.patterns.county_words);
   const COUNTY_WORDS_ALL = pattern(rules.patterns.county_words, "g");
   const STATE_GOVERNMENT = pattern(rules.patterns.state_government);
@@ -242,24 +243,24 @@
     return DEPARTMENT.test(r.name || "") ? "department" : "general";
   }
 
-  // the university a unit belongs to (part_of names a row of a university kind), or null
-  function universityOf(r) {
-    if (r.part_of === null || r.part_of === undefined) return null;
-    const target = rows[r.part_of];
-    if (!target || target[COL.kind] === null) return null;
-    return UNIVERSITY_KINDS.has(kinds[target[COL.kind]].key) ? target : null;
+  // A unit of a university: linking set its part_of (never a civic tech group).
+  function isUnit(r) {
+    return r.part_of !== null && r.part_of !== undefined && !CIVIC_TECH_KINDS.has(r.kind);
   }
 
-  // the Match field `publishes`: "<portal host> (<software>)" for a government with a portal
+  // the name of the university a unit belongs to (null when it is not in this release)
+  function partOfName(r) {
+    return isUnit(r) && r.part_of >= 0 ? rows[r.part_of][COL.name] : null;
+  }
+
+  const PORTAL_HOST = new RegExp(rules.portal_host_pattern);
+
+  // sections.publishes: "<portal host> (<software>)" for a government with a portal
   function publishes(r) {
-    if (!GOVERNMENT_KINDS.has(r.kind) || !r.open_data_portal) return null;
-    let host;
-    try {
-      host = new URL(r.open_data_portal).hostname;
-    } catch (error) {
-      return null;
-    }
-    return r.portal_software ? host + " (" + r.portal_software + ")" : host;
+    if (!GOVERNMENT_KINDS.has(r.kind)) return null;
+    const found = PORTAL_HOST.exec((r.open_data_portal || "").trim().toLowerCase());
+    if (!found) return null;
+    return r.portal_software ? found[1] + " (" + r.portal_software + ")" : found[1];
   }
 
   function whatItIs(r) {
@@ -293,13 +294,12 @@
 
   function toMatch(r, why, within) {
     const far = r.km !== null ? kmText(r.km) + " away" : "distance unknown";
-    const university = universityOf(r);
     return {
       name: r.name, what: whatItIs(r), why: why || far, activity: activityText(r),
       website: r.website, source: r.sources,
       distance_km: r.km === null ? null : pyRound(r.km, 1), location: locationText(r),
       kind: r.kind, within: within === undefined ? true : within,
-      publishes: publishes(r), part_of: university ? university[COL.name] : null,
+      publishes: publishes(r), part_of: partOfName(r),
       row: r.row,
     };
   }
@@ -399,15 +399,16 @@
       return section("government", ranked.slice(0, LIMIT).map(([r, why]) => toMatch(r, why)));
     }
     const farOthers = dedupe(others.filter((r) => r.km <= MAX_NEAREST));
+    // the place's own state or territory government(s): general first, nearest first
     const mine = place.state ? sortBy(
       all.filter((r) => governmentLevel(r) === "state" && r.state === place.state),
-      (r) => [r.km === null ? Infinity : r.km, r.name || ""]) : [];
+      (r) => [governmentUnit(r) !== "general", r.km === null ? Infinity : r.km]) : [];
     if (mine.length) {
       const territory = TERRITORIES.has(place.state);
-      const why = territory ? "your territory's government (" + stateName(place.state) + ")"
-        : "your state government (" + stateName(place.state) + ")";
-      const listed = dedupe([...mine, ...farOthers]);
-      const shown = listed.slice(0, Math.max(LIMIT, dedupe(mine).length))
+      const name = stateName(place.state) || place.state;
+      const why = territory ? "your territory's government (" + name + ")"
+        : "your state government (" + name + ")";
+      const shown = dedupe([...mine, ...farOthers]).slice(0, LIMIT)
         .map((r) => (mine.includes(r) ? toMatch(r, why, false) : toMatch(r, null, false)));
       const note = "No city or county government within " + kmText(WITHIN) + "; "
         + (territory ? "your territory's government:" : "your state's government:");
@@ -419,30 +420,27 @@
 
   function universitySection(place, candidates) {
     const isUniversity = (r) => UNIVERSITY_KINDS.has(r.kind);
-    const list = candidates.filter((r) => isUniversity(r) || universityOf(r));
-    const landGrant = place.state ? dedupe(sortBy(
-      list.filter((r) => isUniversity(r) && r.land_grant === true && r.state === place.state),
-      (r) => [r.km === null ? Infinity : r.km, r.name || ""])) : [];
-    const first = landGrant.map((r) => toMatch(r, withDistance(
-      "land-grant university of " + stateName(place.state) + ": extension office in your county",
-      r)));
-    const shownFirst = dedupe(landGrant);
-    const rest = nearest(list).filter((r) => !landGrant.includes(r));
-    const notShown = (items) => dedupe([...shownFirst, ...items]).slice(shownFirst.length);
-    const tier = (r) => (["doctoral", "masters"].includes(r.carnegie_level) || universityOf(r)
-      ? 0 : 1);
-    const why = (r) => (universityOf(r)
-      ? withDistance("part of " + universityOf(r)[COL.name], r) : null);
-    const near = notShown(sortBy(rest.filter((r) => r.km <= WITHIN), (r) => [tier(r), r.km]));
-    if (near.length) {
-      return section("university",
-        [...first, ...near.slice(0, LIMIT).map((r) => toMatch(r, why(r)))]);
+    const list = candidates.filter((r) => isUniversity(r) || isUnit(r));
+    const nearestOnes = nearest(list);
+    // first, always (not counted in the limit): the land-grant universities of the state
+    const landGrant = place.state ? dedupe([...nearestOnes, ...list.filter((r) => r.km === null)]
+      .filter((r) => isUniversity(r) && r.land_grant === true && r.state === place.state)) : [];
+    const grantWhy = "land-grant university of " + (stateName(place.state) || place.state)
+      + ": extension office in your county";
+    const shown = landGrant.map((r) => toMatch(r, withDistance(grantWhy, r)));
+    const notTaken = (items) => dedupe([...landGrant, ...items]).slice(landGrant.length);
+    const tier = (r) => (isUnit(r) || RESEARCH_LEVELS.has(r.carnegie_level) ? 0 : 1);
+    const why = (r) => (partOfName(r) ? withDistance("part of " + partOfName(r), r) : null);
+    const others = notTaken(sortBy(nearestOnes.filter((r) => r.km <= WITHIN),
+      (r) => [tier(r), r.km]));
+    shown.push(...others.slice(0, LIMIT).map((r) => toMatch(r, why(r))));
+    if (others.length || landGrant.some((r) => r.km !== null && r.km <= WITHIN)) {
+      return section("university", shown);
     }
-    const far = notShown(rest.filter((r) => r.km <= MAX_NEAREST)).slice(0, LIMIT)
-      .map((r) => toMatch(r, why(r), false));
-    const note = "No university within " + kmText(WITHIN)
-      + (far.length ? "; the nearest:" : " in this release.");
-    return section("university", [...first, ...far], note);
+    const fallback = notTaken(nearestOnes.filter((r) => r.km <= MAX_NEAREST));
+    const [matches, note] = nothingWithin("university", fallback);
+    matches.forEach((m, n) => { m.why = why(fallback[n]) || m.why; });
+    return section("university", [...shown, ...matches], note);
   }
 
   function civicTechSection(place, candidates) {
