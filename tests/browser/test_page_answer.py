@@ -261,11 +261,11 @@ def spec_release(monkeypatch, tmp_path, browser) -> Opened:  # noqa: F811
     """The example release with the new columns (IPEDS, portals) and a ``university`` kind in
     the rules, as the other branches add them: the page's university and government rules
     are checked before those branches land."""
-    rules = dict(page_module.answer_rules())
-    rules["sections"] = [{**s, "kinds": ["university"]} if s["key"] == "university" else s
-                         for s in rules["sections"]]
-    rules["answer_kinds"] = [*rules["answer_kinds"], "university"]
-    rules["kind_labels"] = {**rules["kind_labels"], "university": "university"}
+    rules = dict(page_module.answer_rules())  # (with the IPEDS branch: already so)
+    rules["sections"] = [{**s, "kinds": s["kinds"] or ["university"]}
+                         if s["key"] == "university" else s for s in rules["sections"]]
+    rules["answer_kinds"] = list(dict.fromkeys([*rules["answer_kinds"], "university"]))
+    rules["kind_labels"] = {"university": "university", **rules["kind_labels"]}
     monkeypatch.setattr(page_module, "answer_rules", lambda: rules)
     ohio = [
         example.org(40, "The Ohio State University", "university", (39.9999, -83.0128),
