@@ -3,7 +3,7 @@
 It must work offline and from ``file://``, so Leaflet (from the ``xstatic-leaflet`` package)
 is inlined and the OpenStreetMap tiles stay off until the reader asks for them. Names come
 from the web, so nothing from the data is ever written as markup: Jinja escapes the parts
-rendered here, and the table, map and per-ZIP answer are built in the browser with
+rendered here, and the answer, the table and the map are built in the browser with
 ``textContent`` from one JSON block (``<`` escaped, so it cannot close its script).
 
 The page gives the same answer as ``intermediaries near`` (``pipelines.answer.sections`` is
@@ -79,9 +79,10 @@ _RELATIVE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_
 
 def render_index(tables: Mapping[str, pd.DataFrame], changes_summary: Mapping[str, object],
                  info: Mapping[str, object]) -> str:
-    """The page of one release: header (and a SAMPLE banner for samples), counts per source
-    and kind, the changes since the previous release, a searchable table, a map and a
-    nearest-by-ZIP box.
+    """The page of one release: header (and a SAMPLE banner for samples), then the answer of
+    ``intermediaries near`` for a ZIP code or "City, ST" (one box), the map over the state
+    outlines, counts per source and kind, the changes since the previous release and a
+    searchable table.
 
     ``tables``: the published frames; ``intermediaries`` is required, ``source_status`` and
     ``changes`` are shown when present. ``changes_summary``: counts of ``added``, ``split``,

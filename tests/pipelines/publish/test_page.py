@@ -130,6 +130,7 @@ def test_columns_a_release_lacks_read_as_null_and_part_of_points_at_the_universi
     frame["part_of"] = None
     frame["land_grant"] = None
     frame.loc[frame["name"] == "The Dayton Foundation", "part_of"] = "im-000000000001"
+    frame.loc[frame["name"] == "BetaNYC", "part_of"] = "im-00000000ffff"  # not in the release
     frame.loc[frame["name"] == "Dayton Regional Data Partners", "land_grant"] = "true"
     html = render(tables)
     data = page_data(html)
@@ -137,6 +138,7 @@ def test_columns_a_release_lacks_read_as_null_and_part_of_points_at_the_universi
     row = next(r for r in decoded if r[0] == "The Dayton Foundation")
     assert decoded[row[PAGE_COLUMNS.index("part_of")]][0] == example.NEAREST_TO_45402
     assert organizations(html)[example.NEAREST_TO_45402]["land_grant"] is True
+    assert organizations(html)["BetaNYC"]["part_of"] == -1  # a unit, of a university not here
 
 
 def test_columns_are_coded_compactly_and_decode_to_the_rows():
