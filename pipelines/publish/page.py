@@ -189,7 +189,8 @@ def organization_rows(frame: pd.DataFrame) -> tuple[list[list[Any]], list[dict[s
             text(record.get("portal_software")),
         ]
         built.append((row, text(record.get("intermediary_id"))))
-    built.sort(key=lambda b: (b[0][0].casefold(), b[0][4] or "", b[0][3] or ""))
+    # by name for the table; the id last, as near orders its candidates (a tie keeps it)
+    built.sort(key=lambda b: (b[0][0].casefold(), b[0][4] or "", b[0][3] or "", b[1] or ""))
     # part_of names an intermediary_id: send the row index of that organization instead
     # (-1: set, but to no organization of this release)
     at = {ident: i for i, (_, ident) in enumerate(built) if ident}
