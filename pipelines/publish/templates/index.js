@@ -544,7 +544,10 @@
     }
     // near's candidates come ordered by distance (unplaced last), then name
     const candidates = sortBy(people, (r) => [r.km === null, r.km === null ? 0 : r.km, r.name]);
-    const sections = rules.sections.map((s) => SECTIONS[s.key](place, candidates));
+    // a section this page does not know (a newer Python answer) says so rather than guess
+    const sections = rules.sections.map((s) => (SECTIONS[s.key]
+      ? SECTIONS[s.key](place, candidates)
+      : section(s.key, [], "This page cannot answer this section: ask intermediaries near.")));
     const civic = sections.find((s) => s.key === "civic_tech");
     const start = civic && !civic.matches.some((m) => m.within)
       ? startSomething(place, candidates) : null;
