@@ -124,7 +124,9 @@ define(
           "the place or website agreement that went with it: same_city, same_state, "
           "same_country, same_domain), 'listed as the same organization's page' (the source "
           "says so), or 'override: <reason>' (a maintainer's row in sources/overrides.csv). A "
-          "maintainer's correction of a field is noted after it.", required=True),
+          "maintainer's correction of a field is noted after it, and for a unit of a "
+          "university '; unit of <university> (<intermediary_id>): its website <host> is on "
+          "<domain>' (see part_of).", required=True),
     Field("status", "string", "How the source fared in the run that built this release.",
           required=True, enum=("fresh", "carried_forward", "missing")),
     Field("records", "integer", "Number of listings the source contributed.", required=True,

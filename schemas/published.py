@@ -3,18 +3,23 @@ organizations form ``intermediaries``; ``source_status`` says how each source fa
 
 from collections.abc import Iterable, Sequence
 
+import schemas.ipeds  # noqa: F401  (defines the university columns)
 from schemas.catalogue import Field, define
 from schemas.codes import CHANGE_KINDS
 from schemas.rejected import REJECTED_RECORDS
 from schemas.table import Table, published
 
 LOCATION = ("city", "state", "country", "region", "latitude", "longitude")
+#: What the IPEDS source says of a college or university, and the university a unit is part of.
+UNIVERSITY = ("carnegie_class", "carnegie_level", "research_activity", "land_grant", "hbcu",
+              "tribal_college", "part_of")
 
 INTERMEDIARIES = Table(
     name="intermediaries",
     description="One row per organization a community can call on to find and use local data.",
     columns=("intermediary_id", "name", "kind", "role", "department", "government_level",
-             "government_unit", "service_area", "website", "events_url", *LOCATION, "zip",
+             "government_unit", *UNIVERSITY, "service_area", "website", "events_url",
+             *LOCATION, "zip",
              "state_fips", "county_fips", "location_precision", "location_flag", "sources",
              "activity", "activity_reason", "last_event_date",
              "next_event_date", "activity_as_of", "first_seen", "last_seen", "source_url",

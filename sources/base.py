@@ -131,6 +131,9 @@ class Source:
     # health(records, profile of the last good records) -> problem or None (stops the publish).
     health: Callable[[pd.DataFrame, Mapping | None], str | None] | None = None
     profile: Callable[[pd.DataFrame], dict] | None = None
+    # A rule whose failure only warns (the data is usable but older than it should be):
+    # stale(records) -> problem or None.
+    stale: Callable[[pd.DataFrame], str | None] | None = None
     summary: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # per-group counts for the UI
     # More than listings, read from the same snapshot: tables published as they are; events for
     # the shared ``events`` table (with the ``record_id`` of the listing they belong to); and an
