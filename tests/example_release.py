@@ -61,7 +61,23 @@ ORGS = [
         "IL", department="data", sources="dotgov"),
     org(14, "Missoula Community Foundation", "community_foundation", (46.8721, -113.9940),
         "Missoula", "MT", sources="irs_bmf"),
+    # the territories' own governments (the answer's fallback when no city or county is near)
+    org(15, "Government of Guam", "local_government", (13.4745, 144.7504), "Hagatna", "GU",
+        government_level="state", government_unit="general", sources="dotgov",
+        website="https://guam.gov/"),
+    org(16, "Government of Puerto Rico", "local_government", (18.4655, -66.1057), "San Juan",
+        "PR", government_level="state", government_unit="general", sources="dotgov",
+        website="https://pr.gov/"),
+    # one foundation under three EINs (supporting organizations, funds): one contact
+    *(org(n, name, "community_foundation", (46.8703, -113.9952), "Missoula", "MT",
+          sources="irs_bmf", county_fips="30063", location_precision="zip", zip="59802")
+      for n, name in ((17, "Community Foundation of Missoula"),
+                      (18, "COMMUNITY FOUNDATION OF MISSOULA"),
+                      (19, "Community Foundation of Missoula."))),
 ]
+#: Places the page's answer is checked against ``intermediaries near`` for (one with nothing
+#: near: Utqiagvik, Alaska).
+PARITY_PLACES = ("45402", "59801", "96910", "00901", "Dayton, OH", "Missoula, MT", "99723")
 ON_MAP = [o["name"] for o in ORGS if o["latitude"] is not None
           and o["location_precision"] not in ("region", "none")]
 
@@ -136,7 +152,8 @@ def synthetic_orgs(count: int, seed: int = 7) -> list[dict[str, Any]]:
     for n in range(count):
         city, state, lat, lon = rng.choice(cities)
         precision = rng.choices(PRECISIONS, weights=(30, 5, 25, 25, 5, 4, 3, 3))[0]
-        at = None if precision == "none" else (lat + rng.uniform(-2, 2), lon + rng.uniform(-2, 2))
+        at = None if precision == "none" else (  # to 5 decimals (~1 m), as sources give them
+            round(lat + rng.uniform(-2, 2), 5), round(lon + rng.uniform(-2, 2), 5))
         name = " ".join(rng.sample(words, 3)) + f" of {city} {n}"
         orgs.append(org(100 + n, name, rng.choice(KINDS), at, city, state,
                         location_precision=precision, activity=rng.choice(ACTIVITIES),

@@ -43,7 +43,7 @@ same second gets `.2`).
 {files}| `datapackage.json` | Frictionless data package descriptor: a Table Schema for every CSV (types, constraints, keys), licence, sources, `version`, `created`, `sample`, `mode`, `changes_since` (the version `changes.csv` compares with) and `change_counts` |
 | `parquet/<table>.parquet` | every table as Parquet (zstd), with dates as `date32` and times as UTC timestamps |
 | `intermediaries.duckdb` | the same tables (dates `DATE`, times `TIMESTAMP WITH TIME ZONE`), the `near(lat, lon, n)` and `near_kind(lat, lon, kind, n)` macros, `nearest_intermediaries(lat, lon, n)`, `near_place(place, within_km, n)` (the `near` command's answer as rows) with its place index (`places`, `state_names`, `place_lookup(place)`), views and a `release_info` table; open it read-only |
-| `index.html` | a page to look at: counts per source and kind, the changes, a searchable table and a map; works offline |
+| `index.html` | a page to look at: first the answer of `intermediaries near` for a ZIP code or "City, ST" (the same sections, rows and distances, computed in the page), then a map, the counts per source and kind, the changes and a searchable table; works offline (from `file://` too): its base map is the U.S. Census Bureau's state outlines (cartographic boundary file `cb_2016_us_state_500k`, public domain, simplified, in the page), the OpenStreetMap tiles load only when switched on |
 | `id_crosswalk.csv` | every id ever minted, kept between releases so ids are never reused |
 
 Beside `releases/` and `current`: `sample/` and `replay/` (only after `make sample` or a

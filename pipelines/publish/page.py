@@ -3,12 +3,18 @@
 It must work offline and from ``file://``, so Leaflet (from the ``xstatic-leaflet`` package)
 is inlined and the OpenStreetMap tiles stay off until the reader asks for them. Names come
 from the web, so nothing from the data is ever written as markup: Jinja escapes the parts
-rendered here, and the table, map and per-ZIP answer are built in the browser with
+rendered here, and the answer, the table and the map are built in the browser with
 ``textContent`` from one JSON block (``<`` escaped, so it cannot close its script).
 
-The map and the per-ZIP answer skip points that do not stand for the organization's place
-(``region``/``none`` precision), as ``near`` does; the per-ZIP answer also never offers a
-``gone`` group. The map still draws gone groups, hollow, so a reader sees they existed.
+The page gives the same answer as ``intermediaries near`` (``pipelines.answer.sections`` is
+the reference): ``index.js`` ports its rules, and everything those rules read is handed over
+here from the Python modules that define it (:func:`answer_rules`: the radius, the limit, the
+section keys, titles and kinds, the orders, the name patterns, the state names), with the
+place index the lookup needs (:func:`place_index`: ZIPs, cities, counties, states, from
+``geography``). Points that do not stand for the organization's place (``region``/``none``
+precision) have no distance, as in ``near``; the answer never offers a ``gone`` group, while
+the map still draws them, hollow, so a reader sees they existed. The map's offline base layer
+is the Census Bureau's state outlines (``pipelines.publish.outlines``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import base64
 import json
 import math
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,22 +35,43 @@ import xstatic.pkg.leaflet as xstatic_leaflet
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from geography import get_index
-from pipelines.answer.sections import DEFAULT_WITHIN_KM
-from pipelines.answer.sql import UNPLACED
-from schemas.codes import CHANGE_KINDS, KIND_CODES, KIND_COLOURS, KIND_LABELS
+from geography import get_index, places
+from geography import index as geography_index
+from geography.states import STATES, TERRITORIES
+from geography.states import _state_keys as state_keys
+from pipelines.answer import sections
+from pipelines.answer.sql import EARTH_RADIUS_KM, UNPLACED
+from pipelines.publish.outlines import state_outlines
+from schemas.codes import (
+    ANSWER_KINDS,
+    CHANGE_KINDS,
+    KIND_CODES,
+    KIND_COLOURS,
+    KIND_LABELS,
+    kinds_in_section,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 OTHER_COLOUR = "#bab0ac"  # no kind, or one the code table does not know (another release)
 MAX_CHANGES = 200  # rows of the change list shown; the changes table holds them all
 MAX_ROWS_SHOWN = 500  # table rows drawn at once; the count always says how many match
 CANVAS_ABOVE = 1000  # more markers than this: Leaflet's canvas renderer (SVG gets slow)
-NEAREST_PER_KIND = 3
-ZIP_SCALE = 1000  # ZIP centroids to 0.001 degree (~100 m)
-# The columns the browser gets, in this order: kind as an index into ``kinds``; ``near`` is 1
-# when the per-ZIP answer may offer the organization (placed, and not gone), else 0.
+#: ZIP points in 1/ZIP_SCALE degree: ``zipcodes`` gives 4 decimals, so k / 10000 in the
+#: browser is exactly the float the command reads.
+ZIP_SCALE = 10_000
+# The columns the browser gets (decoded into rows in this order): kind as an index into
+# ``kinds``; latitude/longitude only when the point stands for the organization's place;
+# ``part_of`` as the row index of the university a unit belongs to (-1: not in this release).
+# The answer reads the rest
+# as ``near`` does; a column an older release lacks is null.
 PAGE_COLUMNS = ("name", "kind", "role", "city", "state", "activity", "website", "latitude",
-                "longitude", "next_event_date", "sources", "near")
+                "longitude", "next_event_date", "sources", "county_fips", "government_level",
+                "government_unit", "department", "service_area", "carnegie_level",
+                "research_activity", "land_grant", "part_of", "open_data_portal",
+                "portal_software")
+#: Columns sent as they are (one value per row); the others are coded (distinct values plus
+#: an index per row) and, when mostly empty, sparse (only the rows that have a value).
+PLAIN_COLUMNS = ("name", "website", "latitude", "longitude")
 _HTTP = re.compile(r"^https?://[^\s<>\"']+$", re.I)
 # a file of the release folder: relative, no segment starting with '.' (so no '..')
 _RELATIVE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*/?$")
@@ -51,9 +79,10 @@ _RELATIVE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_
 
 def render_index(tables: Mapping[str, pd.DataFrame], changes_summary: Mapping[str, object],
                  info: Mapping[str, object]) -> str:
-    """The page of one release: header (and a SAMPLE banner for samples), counts per source
-    and kind, the changes since the previous release, a searchable table, a map and a
-    nearest-by-ZIP box.
+    """The page of one release: header (and a SAMPLE banner for samples), then the answer of
+    ``intermediaries near`` for a ZIP code or "City, ST" (one box), the map over the state
+    outlines, counts per source and kind, the changes since the previous release and a
+    searchable table.
 
     ``tables``: the published frames; ``intermediaries`` is required, ``source_status`` and
     ``changes`` are shown when present. ``changes_summary``: counts of ``added``, ``split``,
@@ -65,18 +94,19 @@ def render_index(tables: Mapping[str, pd.DataFrame], changes_summary: Mapping[st
     status = tables.get("source_status")
     changes = tables.get("changes")
     rows, kinds = organization_rows(intermediaries)
+    outlines = state_outlines()
     data = {
         "columns": list(PAGE_COLUMNS),
         "kinds": kinds,
         "other_kind": {"key": "other", "label": "other", "colour": OTHER_COLOUR},  # no kind
-        "rows": rows,
-        "zips": zip_centroids(),
+        "table": encode_columns(rows, PAGE_COLUMNS),
+        "places": place_index(),
+        "rules": answer_rules(),
         "states": state_labels(),
+        "outlines": {"scale": outlines["scale"], "states": outlines["states"]},
         "view": map_view(rows),
         "canvas_above": CANVAS_ABOVE,
         "shown_max": MAX_ROWS_SHOWN,
-        "per_kind": NEAREST_PER_KIND,
-        "within_km": DEFAULT_WITHIN_KM,  # as ``near``: farther than this, the answer says so
     }
     leaflet_js, leaflet_css = leaflet()
     return _environment().get_template("index.html").render(
@@ -92,6 +122,7 @@ def render_index(tables: Mapping[str, pd.DataFrame], changes_summary: Mapping[st
         leaflet_js=Markup(leaflet_js),
         leaflet_css=Markup(leaflet_css),
         leaflet_version=xstatic_leaflet.VERSION,
+        outlines={k: outlines[k] for k in ("source", "source_url", "licence")},
         page_js=Markup(_asset("index.js", "</script")),
         page_css=Markup(_asset("index.css", "</style")),
     )
@@ -114,25 +145,28 @@ def http_url(value: object) -> str | None:
     return url if url and _HTTP.match(url) else None
 
 
-def _coordinate(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+def _flag(value: object) -> bool | None:
+    """A boolean cell (True/False, 'true'/'false', 1/0) as a bool; None when unknown."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
-    return round(number, 4) if math.isfinite(number) else None
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        return {"true": True, "t": True, "1": True, "yes": True,
+                "false": False, "f": False, "0": False, "no": False}.get(lowered)
+    return bool(value)
 
 
 def organization_rows(frame: pd.DataFrame) -> tuple[list[list[Any]], list[dict[str, str]]]:
     """(rows in ``PAGE_COLUMNS`` order sorted by name, the kinds they index). A row has
     coordinates only when its point stands for its place (not ``region``/``none``), as in
-    ``near``; the per-ZIP answer also leaves out ``gone`` groups (``near`` = 0)."""
+    ``near``. Coordinates are sent unrounded, so the page's distances are the command's."""
     present = [k for k in frame["kind"].map(text).dropna().unique()]
     ordered = [k for k in KIND_CODES if k in present] + sorted(
         k for k in present if k not in KIND_CODES)
     kinds = [{"key": k, "label": KIND_LABELS.get(k, k.replace("_", " ")),
               "colour": KIND_COLOURS.get(k, OTHER_COLOUR)} for k in ordered]
     kind_index = {k: i for i, k in enumerate(ordered)}
-    rows = []
+    built = []
     for record in frame.to_dict("records"):
         latitude, longitude = (_coordinate(record.get("latitude")),
                                _coordinate(record.get("longitude")))
@@ -140,39 +174,214 @@ def organization_rows(frame: pd.DataFrame) -> tuple[list[list[Any]], list[dict[s
                 text(record.get("location_precision")) or "none") in UNPLACED:
             latitude = longitude = None
         kind = text(record.get("kind"))
-        activity = text(record.get("activity")) or "unknown"
-        rows.append([
+        row = [
             text(record.get("name")) or "(no name)",
             kind_index.get(kind) if kind else None,
             text(record.get("role")), text(record.get("city")), text(record.get("state")),
-            activity, http_url(record.get("website")), latitude, longitude,
-            text(record.get("next_event_date")), text(record.get("sources")),
-            int(latitude is not None and activity != "gone"),
-        ])
-    rows.sort(key=lambda r: (r[0].casefold(), r[4] or "", r[3] or ""))
+            text(record.get("activity")) or "unknown", http_url(record.get("website")),
+            latitude, longitude, text(record.get("next_event_date")),
+            text(record.get("sources")), text(record.get("county_fips")),
+            text(record.get("government_level")), text(record.get("government_unit")),
+            text(record.get("department")), text(record.get("service_area")),
+            text(record.get("carnegie_level")), text(record.get("research_activity")),
+            _flag(record.get("land_grant")), text(record.get("part_of")),
+            text(record.get("open_data_portal")),  # shown as its host, in text, never a link
+            text(record.get("portal_software")),
+        ]
+        built.append((row, text(record.get("intermediary_id"))))
+    # by name for the table; the id last, as near orders its candidates (a tie keeps it)
+    built.sort(key=lambda b: (b[0][0].casefold(), b[0][4] or "", b[0][3] or "", b[1] or ""))
+    # part_of names an intermediary_id: send the row index of that organization instead
+    # (-1: set, but to no organization of this release)
+    at = {ident: i for i, (_, ident) in enumerate(built) if ident}
+    part_of = PAGE_COLUMNS.index("part_of")
+    rows = []
+    for row, _ in built:
+        row[part_of] = at.get(row[part_of], -1) if row[part_of] else None
+        rows.append(row)
     return rows, kinds
 
 
+def _coordinate(value: object) -> float | None:
+    """The float as stored (not rounded: the answer's distances must be the command's)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def encode_columns(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> dict[str, Any]:
+    """Rows as compact columns: ``{"rows": n, "columns": {name: encoded}}``. A column in
+    :data:`PLAIN_COLUMNS` is its list of values; any other is ``{"values": [distinct],
+    "codes": [index per row]}``, and when fewer than half the rows have a value, ``{"at":
+    [row index differences], "values", "codes"}`` for those rows only (a release's columns
+    are mostly empty or repetitive: this keeps a 15,000-organization page small)."""
+    encoded: dict[str, Any] = {}
+    for i, name in enumerate(columns):
+        values = [row[i] for row in rows]
+        if name in PLAIN_COLUMNS:
+            encoded[name] = values
+            continue
+        present = [n for n, v in enumerate(values) if v is not None]
+        sparse = len(present) * 2 < len(values)
+        kept = [values[n] for n in present] if sparse else values
+        distinct: dict[Any, int] = {}
+        codes = [distinct.setdefault(v, len(distinct)) for v in kept]
+        column: dict[str, Any] = {"values": list(distinct), "codes": codes}
+        if sparse:
+            column["at"] = np.diff(np.asarray(present, dtype=np.int64), prepend=0).tolist()
+        encoded[name] = column
+    return {"rows": len(rows), "columns": encoded}
+
+
+def decode_columns(table: Mapping[str, Any], columns: Sequence[str]) -> list[list[Any]]:
+    """The inverse of :func:`encode_columns` (what ``index.js`` does; for tests and tools)."""
+    count = table["rows"]
+    rows: list[list[Any]] = [[None] * len(columns) for _ in range(count)]
+    for i, name in enumerate(columns):
+        column = table["columns"][name]
+        if isinstance(column, list):
+            values = column
+        else:
+            decoded = [column["values"][c] for c in column["codes"]]
+            if "at" in column:
+                values = [None] * count
+                for at, value in zip(np.cumsum(column["at"]).tolist(), decoded, strict=True):
+                    values[at] = value
+            else:
+                values = decoded
+        for row, value in zip(rows, values, strict=True):
+            row[i] = value
+    return rows
+
+
+# --- the answer's rules and the place index, from the modules that define them ------------------
+
+
+def js_pattern(pattern: re.Pattern[str]) -> dict[str, str]:
+    """A Python pattern as JavaScript ``RegExp`` source and flags. Python's local case
+    switch ``(?-i:IT)`` (the answer's "IT department") has no JavaScript form in every
+    browser, so a case-insensitive pattern that uses it becomes a case-sensitive one with
+    each other letter written as ``[xX]``. Only the syntax the answer's patterns use is
+    accepted (no character classes or named groups): anything else raises."""
+    source = pattern.pattern
+    ignore_case = bool(pattern.flags & re.IGNORECASE)
+    if "[" in source or "(?P" in source or "(?i" in source:
+        raise ValueError(f"pattern {source!r} uses syntax js_pattern does not translate")
+    if not ignore_case or "(?-i:" not in source:
+        return {"source": source, "flags": "i" if ignore_case else ""}
+    out, i = [], 0
+    while i < len(source):
+        if source.startswith("(?-i:", i):
+            close = source.index(")", i)
+            inner = source[i + 5:close]
+            if "(" in inner:
+                raise ValueError(f"pattern {source!r}: nested group in (?-i:...)")
+            out.append(f"(?:{inner})")
+            i = close + 1
+        elif source[i] == "\\":
+            out.append(source[i:i + 2])
+            i += 2
+        elif source[i].isascii() and source[i].isalpha():
+            out.append(f"[{source[i].lower()}{source[i].upper()}]")
+            i += 1
+        else:
+            out.append(source[i])
+            i += 1
+    return {"source": "".join(out), "flags": ""}
+
+
 @cache
-def zip_centroids() -> dict[str, list[int]]:
-    """Every US ZIP point, compact: codes as integers and coordinates in 1/``ZIP_SCALE``
-    degree, each list as differences from the previous entry (sorted by code, neighbouring
-    ZIPs lie close, so most differences are short). ~420 kB for ~42,000 ZIPs; in numpy, as a
-    Python loop over the ZIPs was the page's largest cost."""
+def answer_rules() -> dict[str, Any]:
+    """Every constant of the answer's rules the page's port needs, taken from the Python
+    modules that define them (nothing is written twice): the radius, the limit, the
+    farthest "nearest", each section's key, title (as the reference answer writes it) and
+    kinds, the activity and role orders, the patterns that read a government's level and
+    unit from its name, the kinds, and the state and territory names."""
+    empty = sections.answer(sections.Origin("", 0.0, 0.0), [])
+    return {
+        "within_km": sections.DEFAULT_WITHIN_KM,
+        "limit": sections.DEFAULT_LIMIT,
+        "max_nearest_km": sections.MAX_NEAREST_KM,
+        "sections": [{"key": s.key, "title": s.title, "kinds": list(kinds_in_section(s.key))}
+                     for s in empty.sections],
+        "answer_kinds": list(ANSWER_KINDS),
+        "kind_labels": KIND_LABELS,
+        "activity_order": {str(k): v for k, v in sections.ACTIVITY_ORDER.items()
+                           if k is not None},
+        "role_order": sections.ROLE_ORDER,
+        "patterns": {name: js_pattern(getattr(sections, attribute)) for name, attribute in (
+            ("county_words", "_COUNTY_WORDS"), ("state_government", "_STATE_GOVERNMENT"),
+            ("tribal", "_TRIBAL"), ("department", "_DEPARTMENT"))},
+        "territories": sorted(TERRITORIES),
+        "portal_host_pattern": sections.PORTAL_HOST_PATTERN,
+        "research_levels": list(sections.RESEARCH_LEVELS),
+        "earth_radius_km": EARTH_RADIUS_KM,
+        "place_patterns": {  # what the place lookup reads, as geography writes it
+            "county_words": js_pattern(places._COUNTY_WORDS),
+            "county_suffix": js_pattern(geography_index._COUNTY_SUFFIX),
+            "trailing_us": js_pattern(places._TRAILING_US),
+        },
+    }
+
+
+@cache
+def place_index() -> dict[str, Any]:
+    """The offline place index the page's lookup needs, as ``geography`` builds it for the
+    command ("45402", "Dayton, OH", "Montgomery County, OH", "Ohio"), compact:
+
+    * ``zip``: every ZIP in the index's order, code and point in 1/``scale`` degree as
+      differences (a ZIP with no known point is listed in ``no_point``), its city (an index
+      into ``city``, as differences), and the ZIPs whose county is not their city's with
+      theirs (an index + 1 into ``county``; 0 none);
+    * ``city``: display name, state (an index into ``states``) and county (index + 1), the
+      numbers as differences;
+    * ``county``: FIPS (as differences of the number) and name;
+    * ``states``: [USPS, FIPS, name]; ``state_keys``: every accepted spelling -> USPS.
+
+    The page computes the city, county and state centres from the ZIP points as the index
+    does (the mean, rounded to 5 decimals), in the same order, so its points are the
+    command's to the bit; ``sum`` tells which summation this Python's ``sum()`` uses."""
     index = get_index()
-    codes = np.asarray(index.zip_codes, dtype=str)
-    kept = (np.char.isdigit(codes) & (np.char.str_len(codes) == 5)
-            & ~np.isnan(index.zip_lat) & ~np.isnan(index.zip_lon))
-    numbers = codes[kept].astype(np.int64)
-    lats = np.rint(index.zip_lat[kept] * ZIP_SCALE).astype(np.int64)
-    lons = np.rint(index.zip_lon[kept] * ZIP_SCALE).astype(np.int64)
-    order = np.lexsort((lons, lats, numbers))
+    counties = sorted(index.counties)
+    county_at = {fips: n + 1 for n, fips in enumerate(counties)}
+    states = [[usps, fips, name] for usps, (fips, name) in STATES.items()]
+    state_at = {usps: n for n, (usps, _, _) in enumerate(states)}
+    cities = index._city_rows  # [key, state, name, lat, lon, county]
 
-    def deltas(values: np.ndarray) -> list[int]:
-        return np.diff(values[order], prepend=0).tolist()
+    def deltas(values: Sequence[int]) -> list[int]:
+        return np.diff(np.asarray(values, dtype=np.int64), prepend=0).tolist()
 
-    return {"scale": [ZIP_SCALE], "code": deltas(numbers), "lat": deltas(lats),
-            "lon": deltas(lons)}
+    lats, lons = np.nan_to_num(index.zip_lat), np.nan_to_num(index.zip_lon)
+    other = [n for n, (city, county) in enumerate(zip(index._zip_city_id, index.zip_county,
+                                                      strict=True))
+             if county != cities[city][5]]
+    return {
+        "scale": ZIP_SCALE,
+        "sum": "neumaier" if sys.version_info >= (3, 12) else "plain",
+        "zip": {
+            "code": deltas([int(z) for z in index.zip_codes]),
+            "lat": deltas(np.rint(lats * ZIP_SCALE).astype(np.int64)),
+            "lon": deltas(np.rint(lons * ZIP_SCALE).astype(np.int64)),
+            "no_point": np.flatnonzero(np.isnan(index.zip_lat)).tolist(),
+            "city": deltas(index._zip_city_id),
+            # most ZIPs lie in their city's county: only the others are listed
+            "other_county_at": deltas(other),
+            "other_county": [county_at.get(index.zip_county[n] or "", 0) for n in other],
+        },
+        "city": {
+            "name": [row[2] for row in cities],
+            "state": deltas([state_at[row[1]] for row in cities]),
+            "county": deltas([county_at.get(row[5] or "", 0) for row in cities]),
+        },
+        "county": {
+            "fips": deltas([int(f) for f in counties]),
+            "name": [index.counties[f].name for f in counties],
+        },
+        "states": states,
+        "state_keys": dict(sorted(state_keys().items())),
+    }
 
 
 @cache

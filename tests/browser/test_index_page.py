@@ -108,23 +108,6 @@ def test_the_filter_narrows_the_table(opened):
         f"document.getElementById('row-count').dataset.matching === '{len(example.ORGS)}'")
 
 
-def test_45402_lists_the_dayton_partner_first_and_no_gone_group(opened):
-    opened.page.fill("#zip-input", "45402")
-    opened.page.click("#zip-form button")
-    opened.page.wait_for_selector("#zip-answer[data-zip='45402']")
-    answers = opened.page.locator("#zip-answer li").all_text_contents()
-    assert answers[0].startswith(example.NEAREST_TO_45402)
-    assert not any(a.startswith(("Code for Dayton", "Code for Everywhere")) for a in answers)
-    far, near = (opened.page.locator(".zip-kind", has_text=kind)
-                 for kind in ("government team", "NNIP partner"))
-    assert far.locator(".zip-note").text_content() == "Nothing within 100 km; the nearest:"
-    assert near.locator(".zip-note").count() == 0
-    assert opened.count("path.leaflet-interactive") == len(example.ON_MAP)  # ZIP mark is not one
-    assert opened.errors == []
-    ARTIFACTS.mkdir(exist_ok=True)
-    opened.page.screenshot(path=ARTIFACTS / "index.png", full_page=True)
-
-
 def test_a_hostile_listing_stays_text_in_the_table_and_its_popup(browser, tmp_path):
     hostile = [o for o in example.ORGS if o["name"] == example.HOSTILE]
     opened = open_release(browser, tmp_path, example.tables(hostile))
@@ -136,12 +119,6 @@ def test_a_hostile_listing_stays_text_in_the_table_and_its_popup(browser, tmp_pa
     assert opened.count("#organizations a") == 0  # javascript: is never a link
     assert opened.errors == [] and opened.dialogs == [] and opened.elsewhere() == []
     opened.page.close()
-
-
-def test_an_unknown_zip_is_answered_in_words(opened):
-    opened.page.fill("#zip-input", "00000")
-    opened.page.click("#zip-form button")
-    assert "not in the ZIP list" in opened.page.text_content("#zip-answer .zip-message")
 
 
 def test_the_tiles_stay_off_until_asked_for(opened):
