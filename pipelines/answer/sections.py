@@ -15,11 +15,11 @@ Sections, in the guide's order (each shows at most ``limit`` matches):
    the nearest others within :data:`MAX_NEAREST_KM` only.
 3. ``university``: colleges and universities (kind ``university``, from IPEDS) and their
    units (rows whose ``part_of`` names a university: an SDC agency or NNIP partner on the
-   university's domain), never another kind. First, always, the land-grant universities of
-   the place's state (their extension service has an office in every county); then, within
-   the radius, research universities (Carnegie doctoral or master's) and units, then the
-   other colleges, nearest first within each; nothing within the radius: the nearest few
-   within ``MAX_NEAREST_KM``.
+   university's domain), never another kind. Within the radius, research universities
+   (Carnegie doctoral or master's) and units, then the other colleges, nearest first within
+   each (nothing within the radius: the nearest few within ``MAX_NEAREST_KM``); then, always
+   and not counted in the limit, the land-grant universities of the place's state not listed
+   yet (their extension service has an office in every county; tribal colleges excepted).
 4. ``civic_tech``: brigades, civic tech groups and networks within the radius, active first,
    then unknown, then dormant, nearest first within each; ``gone`` is never shown.
 5. ``sdc``: the State Data Center agencies of the place's state: the lead, then coordinating
@@ -458,44 +458,47 @@ def _is_unit(row: Row) -> bool:
 
 def university_section(place: Origin, rows: Sequence[Row], within: float,
                        limit: int) -> Section:
-    """Land-grant universities of the place's state first, always (not counted in the limit);
-    then up to ``limit`` within the radius: research universities (doctoral, master's) and
-    units, then other colleges, nearest first within each. When no university or unit is
-    within the radius (land-grants included), the note and the nearest few within
-    MAX_NEAREST_KM."""
+    """Up to ``limit`` within the radius: research universities (doctoral, master's) and units
+    first, then other colleges, nearest first within each (none: the note and the nearest few
+    within MAX_NEAREST_KM). Then, always and not counted in the limit, the land-grant
+    universities of the place's state not listed yet (tribal colleges, land-grant since 1994,
+    run no county extension office): the issue's 'Missoula starts with the University of
+    Montana, and names Montana State as the land-grant'."""
     title = SECTION_TITLES["university"]
     universities = [r for r in rows if r.get("kind") in UNIVERSITY_KINDS or _is_unit(r)]
     state = place.state_name or _state_name(place.state)
-    land_grant = [r for r in _nearest(universities) + [r for r in universities
-                                                       if _distance(r) is None]
-                  if place.state and r.get("kind") in UNIVERSITY_KINDS
-                  and r.get("land_grant") is True and r.get("state") == place.state]
-    land_grant = _dedupe(land_grant)
-    why = f"land-grant university of {state or place.state}: extension office in your county"
-    shown = [to_match(r, _with_distance(why, r)) for r in land_grant]
-    taken = [*land_grant]
+    grant_why = (f"land-grant university of {state or place.state}: "
+                 "extension office in your county")
+
+    def land_grant(row: Row) -> bool:
+        return bool(place.state and row.get("kind") in UNIVERSITY_KINDS
+                    and row.get("land_grant") is True and row.get("tribal_college") is not True
+                    and row.get("state") == place.state)
 
     def tier(row: Row) -> int:
         return 0 if _is_unit(row) or row.get("carnegie_level") in RESEARCH_LEVELS else 1
 
-    def unit_why(row: Row) -> str | None:
-        if not _is_unit(row) or not row.get("part_of_name"):
-            return None
-        return _with_distance(f"part of {row['part_of_name']}", row)
+    def why(row: Row) -> str | None:
+        if land_grant(row):
+            return _with_distance(grant_why, row)
+        if _is_unit(row) and row.get("part_of_name"):
+            return _with_distance(f"part of {row['part_of_name']}", row)
+        return None
 
     nearest = _nearest(universities)
-    near = sorted((r for r in nearest if _distance(r) <= within),
-                  key=lambda r: (tier(r), _distance(r)))
-    others = _dedupe([*taken, *near])[len(taken):]
-    shown += [to_match(r, unit_why(r)) for r in others[:limit]]
-    if others or any(_distance(r) is not None and _distance(r) <= within for r in land_grant):
-        return Section("university", title, tuple(shown))
-    fallback = _dedupe([*taken, *(r for r in nearest
-                                         if _distance(r) <= MAX_NEAREST_KM)])[len(taken):]
-    matches, note = _nothing_within(SECTION_NOUNS["university"], within, fallback, limit)
-    fallback_matches = tuple(
-        replace(m, why=unit_why(r) or m.why) for m, r in zip(matches, fallback, strict=False))
-    return Section("university", title, (*shown, *fallback_matches), note)
+    near = _dedupe(sorted((r for r in nearest if _distance(r) <= within),
+                          key=lambda r: (tier(r), _distance(r))))[:limit]
+    shown = [to_match(r, why(r)) for r in near]
+    note = None
+    listed = near
+    if not near:
+        listed = _dedupe(r for r in nearest if _distance(r) <= MAX_NEAREST_KM)[:limit]
+        matches, note = _nothing_within(SECTION_NOUNS["university"], within, listed, limit)
+        shown = [replace(m, why=why(r) or m.why) for m, r in zip(matches, listed, strict=True)]
+    grants = [r for r in nearest + [r for r in universities if _distance(r) is None]
+              if land_grant(r)]
+    shown += [to_match(r, why(r)) for r in _dedupe([*listed, *grants])[len(listed):]]
+    return Section("university", title, tuple(shown), note)
 
 
 def civic_tech_section(place: Origin, rows: Sequence[Row], within: float,

@@ -67,8 +67,8 @@ ZIP_SCALE = 10_000
 PAGE_COLUMNS = ("name", "kind", "role", "city", "state", "activity", "website", "latitude",
                 "longitude", "next_event_date", "sources", "county_fips", "government_level",
                 "government_unit", "department", "service_area", "carnegie_level",
-                "research_activity", "land_grant", "part_of", "open_data_portal",
-                "portal_software")
+                "research_activity", "land_grant", "tribal_college", "part_of",
+                "open_data_portal", "portal_software")
 #: Columns sent as they are (one value per row); the others are coded (distinct values plus
 #: an index per row) and, when mostly empty, sparse (only the rows that have a value).
 PLAIN_COLUMNS = ("name", "website", "latitude", "longitude")
@@ -184,7 +184,8 @@ def organization_rows(frame: pd.DataFrame) -> tuple[list[list[Any]], list[dict[s
             text(record.get("government_level")), text(record.get("government_unit")),
             text(record.get("department")), text(record.get("service_area")),
             text(record.get("carnegie_level")), text(record.get("research_activity")),
-            _flag(record.get("land_grant")), text(record.get("part_of")),
+            _flag(record.get("land_grant")), _flag(record.get("tribal_college")),
+            text(record.get("part_of")),
             text(record.get("open_data_portal")),  # shown as its host, in text, never a link
             text(record.get("portal_software")),
         ]

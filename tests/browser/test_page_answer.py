@@ -317,19 +317,18 @@ def test_the_spec_release_gives_the_commands_answer(monkeypatch, tmp_path, brows
     assert_same_answer(web, command_answer(place, tmp_path / "intermediaries.duckdb"), place)
 
 
-def test_land_grant_first_then_research_then_units_never_a_brigade(monkeypatch, tmp_path,
-                                                                   browser):  # noqa: F811
+def test_research_then_others_then_land_grants_never_a_brigade(monkeypatch, tmp_path,
+                                                                browser):  # noqa: F811
     opened = spec_release(monkeypatch, tmp_path, browser)
     university = section_of(page_answer(opened, "45402"), "university")
     assert [(m["name"], m["why"]) for m in university["matches"]] == [
-        ("Central State University",  # land-grant, nearest first, outside the limit
-         "land-grant university of Ohio: extension office in your county; 27 km away"),
-        ("The Ohio State University",
-         "land-grant university of Ohio: extension office in your county; 104 km away"),
         ("University of Dayton", "1.9 km away"),  # research tier: a doctoral university...
         ("University of Dayton Business Research Group",  # ...and a unit, nearest first
          "part of University of Dayton; 2.0 km away"),
-        ("Sinclair Community College", "0.9 km away"),  # then the others (not the brigade)
+        ("Central State University",  # a master's university, and a land-grant: says so
+         "land-grant university of Ohio: extension office in your county; 27 km away"),
+        ("The Ohio State University",  # the state's other land-grant, not counted in the limit
+         "land-grant university of Ohio: extension office in your county; 104 km away"),
     ]
     assert university["note"] is None
     far = section_of(page_answer(opened, "59801"), "university")  # nothing within 300 km

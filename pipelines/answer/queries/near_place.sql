@@ -65,26 +65,28 @@ WITH origin AS MATERIALIZED (
   UNION ALL
   SELECT *, 'government', 'fallback', [1, km], NULL
   FROM governments WHERE NOT is_state AND km <= {max_nearest_km}
+), universities AS MATERIALIZED (
+  SELECT *, coalesce(kind IN ({university_kinds}) AND land_grant AND state = place_state
+                     AND tribal_college IS NOT TRUE, false) AS land_grant_of_state,
+         CASE WHEN carnegie_level IN ({research_levels}) OR is_unit THEN 0 ELSE 1 END AS tier
+  FROM facts WHERE kind IN ({university_kinds}) OR is_unit
 ), university AS (
-  -- the land-grant universities of the state, always; then within the radius the research
-  -- tier first (doctoral, masters, a unit); none: the nearest within {max_nearest_km} km
+  -- within the radius the research tier first (doctoral, masters, a unit); none: the nearest
+  -- within {max_nearest_km} km; then, always, the state's land-grants not listed yet
   SELECT *, 'university' AS section,
-         CASE WHEN land_grant_of_state THEN 'always' WHEN km <= within_km THEN 'main'
-              ELSE 'fallback' END AS phase,
-         CASE WHEN land_grant_of_state THEN [0, km_order]
-              WHEN km <= within_km THEN [1, CASE WHEN carnegie_level IN ({research_levels})
-                                                   OR is_unit THEN 0 ELSE 1 END,
-                                         km]
-              ELSE [1, km] END AS sort_key,
+         CASE WHEN km <= within_km THEN 'main' ELSE 'fallback' END AS phase,
+         CASE WHEN km <= within_km THEN [1, tier, km] ELSE [1, km] END AS sort_key,
          CASE WHEN land_grant_of_state THEN answer_with_distance(
                 'land-grant university of ' || coalesce(place_state_name, place_state)
                 || ': extension office in your county', km)
               WHEN is_unit AND coalesce(part_of_name, '') <> ''
                 THEN answer_with_distance('part of ' || part_of_name, km) END AS why
-  FROM (SELECT *, coalesce(kind IN ({university_kinds}) AND land_grant AND state = place_state,
-                           false) AS land_grant_of_state
-        FROM facts WHERE kind IN ({university_kinds}) OR is_unit)
-  WHERE land_grant_of_state OR km <= {max_nearest_km}
+  FROM universities WHERE km <= {max_nearest_km}
+  UNION ALL
+  SELECT *, 'university', 'always', [2, km_order], answer_with_distance(
+           'land-grant university of ' || coalesce(place_state_name, place_state)
+           || ': extension office in your county', km)
+  FROM universities WHERE land_grant_of_state
 ), civic_tech AS (
   SELECT *, 'civic_tech' AS section,
          CASE WHEN km <= within_km THEN 'main' ELSE 'fallback' END AS phase,
@@ -130,22 +132,26 @@ WITH origin AS MATERIALIZED (
   UNION ALL BY NAME SELECT * FROM sdc
   UNION ALL BY NAME SELECT * FROM foundation
 ), sections AS (  -- a section lists its fallback rows only when nothing is within the radius
-  SELECT *, count(*) FILTER (WHERE phase = 'main' OR (phase = 'always' AND km <= within_km))
-              OVER (PARTITION BY section) > 0 AS has_main,
+  SELECT *, count(*) FILTER (WHERE phase = 'main') OVER (PARTITION BY section) > 0 AS has_main,
          bool_or(phase = 'fallback') OVER (PARTITION BY section) AS has_fallback
   FROM listed
 ), shown AS MATERIALIZED (
   SELECT * FROM sections WHERE phase <> 'fallback' OR NOT has_main
-), contacts AS (  -- one row per contact: the best ranked
+), contacts AS (  -- one row per contact among the counted rows and among the 'always' ones
   SELECT * FROM shown
-  QUALIFY row_number() OVER (PARTITION BY section, contact_key, contact_city, coalesce(state, '')
+  QUALIFY row_number() OVER (PARTITION BY section, phase = 'always', contact_key, contact_city,
+                                          coalesce(state, '')
                              ORDER BY sort_key, name, intermediary_id) = 1
-), ranked AS (
-  SELECT *, row_number() OVER (PARTITION BY section ORDER BY sort_key, name, intermediary_id)
-              AS rank,
-         row_number() OVER (PARTITION BY section, phase = 'always'
-                            ORDER BY sort_key, name, intermediary_id) AS counted
+), counted AS (
+  SELECT *, row_number() OVER (PARTITION BY section, phase = 'always'
+                               ORDER BY sort_key, name, intermediary_id) AS counted
   FROM contacts
+), ranked AS (  -- an 'always' row is not repeated when its contact is listed within the limit
+  SELECT *, row_number() OVER (PARTITION BY section ORDER BY sort_key, name, intermediary_id)
+              AS rank
+  FROM counted
+  QUALIFY phase <> 'always' OR NOT coalesce(bool_or(phase <> 'always' AND counted <= n) OVER (
+    PARTITION BY section, contact_key, contact_city, coalesce(state, '')), false)
 )
 SELECT section, CASE section {section_titles} END AS title,
        CAST(row_number() OVER (PARTITION BY section ORDER BY rank) AS INTEGER) AS rank,

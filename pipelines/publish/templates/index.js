@@ -419,28 +419,36 @@
   }
 
   function universitySection(place, candidates) {
+    // within the radius the research tier first (none: the nearest within MAX_NEAREST_KM);
+    // then, always (not counted in the limit), the state's land-grants not listed yet
     const isUniversity = (r) => UNIVERSITY_KINDS.has(r.kind);
     const list = candidates.filter((r) => isUniversity(r) || isUnit(r));
     const nearestOnes = nearest(list);
-    // first, always (not counted in the limit): the land-grant universities of the state
-    const landGrant = place.state ? dedupe([...nearestOnes, ...list.filter((r) => r.km === null)]
-      .filter((r) => isUniversity(r) && r.land_grant === true && r.state === place.state)) : [];
+    const landGrant = (r) => Boolean(place.state) && isUniversity(r) && r.land_grant === true
+      && r.tribal_college !== true && r.state === place.state;
     const grantWhy = "land-grant university of " + (stateName(place.state) || place.state)
       + ": extension office in your county";
-    const shown = landGrant.map((r) => toMatch(r, withDistance(grantWhy, r)));
-    const notTaken = (items) => dedupe([...landGrant, ...items]).slice(landGrant.length);
     const tier = (r) => (isUnit(r) || RESEARCH_LEVELS.has(r.carnegie_level) ? 0 : 1);
-    const why = (r) => (partOfName(r) ? withDistance("part of " + partOfName(r), r) : null);
-    const others = notTaken(sortBy(nearestOnes.filter((r) => r.km <= WITHIN),
-      (r) => [tier(r), r.km]));
-    shown.push(...others.slice(0, LIMIT).map((r) => toMatch(r, why(r))));
-    if (others.length || landGrant.some((r) => r.km !== null && r.km <= WITHIN)) {
-      return section("university", shown);
+    const why = (r) => {
+      if (landGrant(r)) return withDistance(grantWhy, r);
+      return partOfName(r) ? withDistance("part of " + partOfName(r), r) : null;
+    };
+    const near = dedupe(sortBy(nearestOnes.filter((r) => r.km <= WITHIN),
+      (r) => [tier(r), r.km])).slice(0, LIMIT);
+    let shown = near.map((r) => toMatch(r, why(r)));
+    let listed = near;
+    let note = null;
+    if (!near.length) {
+      listed = dedupe(nearestOnes.filter((r) => r.km <= MAX_NEAREST)).slice(0, LIMIT);
+      let matches;
+      [matches, note] = nothingWithin("university", listed);
+      matches.forEach((m, n) => { m.why = why(listed[n]) || m.why; });
+      shown = matches;
     }
-    const fallback = notTaken(nearestOnes.filter((r) => r.km <= MAX_NEAREST));
-    const [matches, note] = nothingWithin("university", fallback);
-    matches.forEach((m, n) => { m.why = why(fallback[n]) || m.why; });
-    return section("university", [...shown, ...matches], note);
+    const grants = [...nearestOnes, ...list.filter((r) => r.km === null)].filter(landGrant);
+    shown.push(...dedupe([...listed, ...grants]).slice(listed.length)
+      .map((r) => toMatch(r, why(r))));
+    return section("university", shown, note);
   }
 
   function civicTechSection(place, candidates) {

@@ -49,8 +49,11 @@ MONTANA = university("University of Montana", (46.8600, -113.9852), "Missoula", 
                      "doctoral", research_activity="very high")
 MONTANA_STATE = university("Montana State University", (45.6673, -111.0546), "Bozeman", "MT",
                            "doctoral", research_activity="very high", land_grant=True)
+# a 1994 land-grant: tribal colleges run no county extension office, so it is not named
+SALISH_KOOTENAI = university("Salish Kootenai College", (47.5966, -114.1146), "Pablo", "MT",
+                             "tribal", land_grant=True, tribal_college=True)
 ORGS = [OSU, CENTRAL_STATE, DAYTON_U, WRIGHT_STATE, SINCLAIR, BDRG, TECH_BARK, CAMPUS_HACKERS,
-        MONTANA, MONTANA_STATE]
+        MONTANA, MONTANA_STATE, SALISH_KOOTENAI]
 DEKALB = Origin("60115 (DeKalb, IL)", 41.9295, -88.7504, "zip", "IL", "17037", "DeKalb County",
                 "DeKalb")
 
@@ -60,29 +63,33 @@ def release(tmp_path_factory):
     return write_release(tmp_path_factory.mktemp("universities"), ORGS)
 
 
-def test_the_states_land_grant_universities_come_first_with_why(release):
+def test_the_states_land_grant_universities_are_named_after_the_nearest_with_why(release):
     universities = section(ask(release, DAYTON), "university")
-    assert names(universities)[:2] == ["Central State University",
-                                       "Ohio State University-Main Campus"]  # nearest first
+    # not counted in the limit: after the three listed, Ohio's two land-grants, nearest first
+    assert names(universities)[3:] == ["Central State University",
+                                       "Ohio State University-Main Campus"]
     km = reference_km(DAYTON.latitude, DAYTON.longitude, 40.0061, -83.0283)
-    assert universities.matches[1].why == (
+    assert universities.matches[4].why == (
         f"land-grant university of Ohio: extension office in your county; {km:.0f} km away")
     assert universities.note is None
 
 
 def test_research_universities_and_units_before_nearer_colleges(release):
     universities = section(ask(release, DAYTON), "university")
-    # not counted in the limit: the two land-grants, then three within 100 km; Sinclair
-    # (0.9 km, a community college) comes after the research tier
-    assert names(universities)[2:] == ["University of Dayton",
+    # three within 100 km, the research tier first: Sinclair (0.9 km, a community college)
+    # comes after it
+    assert names(universities)[:3] == ["University of Dayton",
                                        "University of Dayton Business Research Group",
                                        "Wright State University-Main Campus"]
-    unit = universities.matches[3]
+    unit = universities.matches[1]
     assert unit.part_of == "University of Dayton" and unit.what.startswith("State Data Center")
     assert unit.why.startswith("part of University of Dayton; ") and unit.why.endswith(" away")
-    assert universities.matches[2].part_of is None
+    assert universities.matches[0].part_of is None
     wider = section(ask(release, DAYTON, limit=10), "university")
-    assert names(wider)[-1] == "Sinclair Community College"
+    assert names(wider)[3:] == ["Sinclair Community College", "Central State University",
+                                "Ohio State University-Main Campus"]
+    # a land-grant listed within the radius keeps its place and says why
+    assert wider.matches[4].why.startswith("land-grant university of Ohio: ")
 
 
 def test_a_brigade_named_after_a_campus_is_never_in_the_section(release):
@@ -92,12 +99,16 @@ def test_a_brigade_named_after_a_campus_is_never_in_the_section(release):
         assert "University of Dayton Hack Night" not in listed
 
 
-def test_missoula_starts_with_its_land_grant_then_the_university_of_montana(release):
+def test_missoula_starts_with_the_university_of_montana_and_names_its_land_grant(release):
     universities = section(ask(release, MISSOULA), "university")
-    assert names(universities) == ["Montana State University", "University of Montana"]
-    assert universities.matches[0].why.startswith(
+    # Salish Kootenai College (85 km), a tribal land-grant, is listed as a college, not named
+    # as the state's land-grant: tribal colleges run no county extension office
+    assert names(universities) == ["University of Montana", "Salish Kootenai College",
+                                   "Montana State University"]
+    assert universities.matches[0].distance_km < 5
+    assert not universities.matches[1].why.startswith("land-grant")
+    assert universities.matches[2].why.startswith(
         "land-grant university of Montana: extension office in your county; ")
-    assert universities.matches[1].distance_km < 5
 
 
 def test_nothing_near_names_the_nearest_within_the_cap_only(release):
