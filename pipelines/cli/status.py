@@ -62,7 +62,8 @@ def show_status(release: Path | None) -> None:
             out.print("[red]Failed their checks in that run (not published from it; carried "
                       f"forward or left out): {escape(', '.join(run['failed_checks']))}[/]")
         rows = [{"source": s["source"], "status": s["status"], "records": s["records"],
-                 "retrieved_at": s.get("retrieved_at"), "problem": s.get("problem")}
+                 "retrieved_at": s.get("retrieved_at"),
+                 "problem": s.get("problem") or s.get("check_problem")}
                 for s in run.get("sources", [])] or rows
     else:
         out.print("How the sources stood when this release was built:")
