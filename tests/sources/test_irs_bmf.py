@@ -379,3 +379,21 @@ def test_the_kept_ntee_codes_are_a_setting(monkeypatch):
     assert irs_bmf.IrsBmfSettings.model_validate({}).ntee == irs_bmf.NTEE_CODES
     with pytest.raises(ValueError, match="expected comma-separated NTEE codes such as T31"):
         irs_bmf.IrsBmfSettings.model_validate({variable: "T31,xx"})
+
+
+def test_the_real_rhode_island_and_delaware_rows_publish_only_their_community_foundations(
+        tmp_path):
+    """The real candidate rows of the two state files (tests/fixtures/irs_bmf/labelled/) read by
+    the parser as a regional file: only the two labelled community foundations are published,
+    none of the T31 land trusts, clubs and family foundations, none of the corporate "...
+    Community Foundations"."""
+    real = (RECORDED / "labelled" / "eo_ri_de_2020-07_candidates.csv").read_bytes()
+    header = real.split(b"\r\n", 1)[0] + b"\r\n"
+    files = {"eo1.csv": real, "eo2.csv": header, "eo3.csv": header, "eo4.csv": header}
+    parsed = irs_bmf.parse(snapshot_of(tmp_path, files))
+    assert parsed.rejected == []
+    foundations = parsed.records.set_index("ein")
+    assert sorted(foundations.index) == ["222604963", "222804785"]
+    assert foundations.loc["222804785", ["name", "ntee_code", "state"]].tolist() == [
+        "DELAWARE COMMUNITY FOUNDATION", "T310", "DE"]
+    assert set(foundations["kind"]) == {"community_foundation"}
