@@ -18,7 +18,7 @@ the rule asks the file for exactly that. A row is a community foundation when al
    foundations, T30 public foundations, T20 grantmaking foundations, S20 community
    improvement): a P20 police charity, a B12 school fund or an X12 religious fund is not.
 4. The name says "community foundation of a place" (legal words such as INC are ignored):
-   ``<place> COMMUNITY FOUNDATION|TRUST``, ``COMMUNITY FOUNDATION|TRUST OF|FOR <place>`` (or
+   ``<place> COMMUNITY FOUNDATION|TRUST``, ``COMMUNITY FOUNDATION|TRUST [OF|FOR] <place>`` (or
    both), ``FUNDACION COMUNITARIA DE|DEL <place>``, ``FOUNDATION FOR <place>``, or, only with
    NTEE T31, ``<place> FOUNDATION`` ("The Dayton Foundation"). Whatever stands before or after
    the words must be a place, made only of: a US state's name; a city or county of the
@@ -36,7 +36,9 @@ Measured on the hand labels of every T31 row and every "... community foundation
 real Rhode Island and Delaware files (``tests/fixtures/irs_bmf/labelled/``; 2 yes, 37 no):
 precision 1.0, recall 1.0, and no other row of the two files is accepted
 (``tests/sources/test_community_foundation.py``). The rule names no organization: a new state is
-judged by the same words, codes and places.
+judged by the same words, codes and places. Known misses: a region named by words that are
+neither places nor region words ("Silicon Valley", "Blue Grass"), and a community foundation
+registered with another NTEE code and under $100,000 of assets.
 """
 
 from __future__ import annotations
@@ -69,8 +71,8 @@ _REGION_NOUNS = frozenset(
     "MOUNTAIN MOUNTAINS HILLS HIGHLANDS PLAINS PRAIRIE DELTA BASIN PENINSULA HEARTLAND COUNTRY "
     "DISTRICT STATE STATES NEIGHBORHOOD NEIGHBORHOODS CAPITAL WATERSHED FOOTHILLS CORRIDOR "
     "OZARKS APPALACHIA APPALACHIAN TIDEWATER LOWCOUNTRY UPSTATE DOWNSTATE "
-    "ESTE OESTE NORTE SUR CENTRO "
-    "COMMUNITIES".split())
+    "ESTE OESTE NORTE SUR CENTRO COMMUNITIES PIEDMONT TRIANGLE PANHANDLE GULF BLUEGRASS "
+    "CAROLINAS DAKOTAS VIRGINIAS MIDLANDS NORTHLAND SOUTHLAND DESERT".split())
 _COMPASS = frozenset(
     "GREATER NORTH SOUTH EAST WEST NORTHERN SOUTHERN EASTERN WESTERN CENTRAL NORTHEAST NORTHWEST "
     "SOUTHEAST SOUTHWEST NORTHEASTERN NORTHWESTERN SOUTHEASTERN SOUTHWESTERN NORTHCENTRAL "
@@ -83,7 +85,7 @@ _LONGEST_PLACE = 5  # words in a city, county or state name looked up at once
 # (4) the patterns: a place before and/or after the words
 _COMMUNITY = re.compile(
     r"^(?P<before>.*?)\s*\b(?:COMMUNITY (?:FOUNDATION|TRUST)|FUNDACION COMUNITARIA)\b"
-    r"\s*(?:(?:OF|FOR|DE|DEL)\b\s*(?P<after>.*))?$")
+    r"\s*(?:(?:OF|FOR|DE|DEL)\b\s*)?(?P<after>.*)$")
 _FOUNDATION_FOR = re.compile(r"^FOUNDATION FOR\b\s*(?P<after>.+)$")
 _PLACE_FOUNDATION = re.compile(r"^(?P<before>.+?)\s+FOUNDATION$")
 # what a line of the file may hold when its columns cannot be trusted (a malformed record)
