@@ -11,6 +11,7 @@ INTERMEDIARIES_PUBLISH_URL says where.
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
@@ -237,6 +238,10 @@ def records_checks(source: Source) -> list[RecordsCheck]:
                            (source.health.__doc__ or "").strip().splitlines()[0],
                            expected_shape)]
              if source.health else [])
+    current = ([RecordsCheck("current_edition",
+                             (source.stale.__doc__ or "").strip().splitlines()[0],
+                             partial(current_edition, source.stale), blocking=False)]
+               if source.stale else [])
     return [
         RecordsCheck("record_count", "Far fewer records than the floor or the last good "
                      "snapshot: the source's layout probably changed, so this run's records "
@@ -250,6 +255,7 @@ def records_checks(source: Source) -> list[RecordsCheck]:
         RecordsCheck("refreshed", "Warns when the source could not be refreshed in this run, "
                      "including a deliberate skip (no token, rejected token, quota).",
                      refreshed, blocking=False),
+        *current,
     ]
 
 
@@ -298,6 +304,18 @@ def refreshed(records: SourceRecords) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"status": records.status, "skipped": records.skipped,
                   "problem": records.problem or ""},
+    )
+
+
+def current_edition(stale: Callable[[pd.DataFrame], str | None],
+                    records: SourceRecords) -> dg.AssetCheckResult:
+    """A warning only: the records are published, the message says what to update."""
+    problem = stale(records.records) if len(records.records) else None
+    return dg.AssetCheckResult(
+        check_name="current_edition",
+        passed=problem is None,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"problem": problem or ""},
     )
 
 

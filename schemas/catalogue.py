@@ -127,7 +127,9 @@ define(
           "one community foundation, such as its supporting organizations and funds), 'listed "
           "as the same organization's page' (the source says so), or 'override: <reason>' (a "
           "maintainer's row in sources/overrides.csv). A maintainer's correction of a field is "
-          "noted after it.", required=True),
+          "noted after it, and for a unit of a university '; unit of <university> "
+          "(<intermediary_id>): its website <host> is on <domain>' (see part_of).",
+          required=True),
     Field("status", "string", "How the source fared in the run that built this release.",
           required=True, enum=("fresh", "carried_forward", "missing")),
     Field("records", "integer", "Number of listings the source contributed.", required=True,

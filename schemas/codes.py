@@ -30,12 +30,16 @@ class Kind:
     service_area: str | None = None
     #: Linking never joins two listings of different classes (None joins any).
     link_class: str | None = None
+    #: A listing of this kind whose website is on a university's registrable domain is a unit
+    #: of that university (``part_of``): a research centre, a State Data Center agency.
+    university_unit: bool = False
 
 
 #: Every kind, in the users' guide's order (the answer's sections; ``project`` has no place).
 KINDS: tuple[Kind, ...] = (
     Kind("nnip_partner", "NNIP partner", "#4e79a7", section="nnip",
-         service_area="metro"),  # a partnership serves its metropolitan area
+         service_area="metro",  # a partnership serves its metropolitan area
+         university_unit=True),
     Kind("local_government", "local government", "#59a14f", section="government",
          service_area="city",  # refined by the listing's government level
          link_class="government"),
@@ -43,6 +47,10 @@ KINDS: tuple[Kind, ...] = (
     # like any organization
     Kind("government", "government team", "#76b7b2", section="government",
          service_area="national"),
+    # a college or university (IPEDS): linked only with other listings of universities, so
+    # a brigade named after the campus it meets at is never merged into one
+    Kind("university", "college or university", "#2f4b7c", section="university",
+         service_area="metro", link_class="university"),
     Kind("brigade", "Code for America brigade", "#e15759", section="civic_tech",
          link_class="civic_tech"),
     Kind("civic_tech_group", "civic tech group", "#b07aa1", section="civic_tech",
@@ -51,7 +59,8 @@ KINDS: tuple[Kind, ...] = (
          link_class="civic_tech"),
     Kind("project", "project", "#9c755f"),
     Kind("state_data_center", "State Data Center", "#f28e2b", section="sdc",
-         service_area="state"),  # an SDC agency serves its state
+         service_area="state",  # an SDC agency serves its state
+         university_unit=True),
     Kind("community_foundation", "community foundation", "#edc948", section="foundation",
          service_area="county"),
 )
@@ -69,6 +78,10 @@ def kinds_in_section(*sections: str) -> tuple[str, ...]:
     return tuple(k.code for k in KINDS if k.section in sections)
 
 
+#: Kinds that can be a unit of a university (``part_of``); never civic tech or governments.
+UNIVERSITY_UNIT_KINDS: frozenset[str] = frozenset(k.code for k in KINDS if k.university_unit)
+
+
 def kinds_in_link_class(link_class: str) -> frozenset[str]:
     """The kinds of one linking class."""
     return frozenset(k.code for k in KINDS if k.link_class == link_class)
@@ -78,3 +91,34 @@ def kinds_in_link_class(link_class: str) -> frozenset[str]:
 #: the reports list them: new ids (added, split off), ids gone (removed, merged away), then the
 #: per-field changes, which can be many, last.
 CHANGE_KINDS: tuple[str, ...] = ("added", "split", "removed", "merged", "changed")
+
+
+# --- data portals (sources/portals.py, pipelines/link/portals.py) -----------------------------
+
+#: The data portals registry's software codes, in words (``portal_software``). A code not here
+#: takes the registry's own name for it; 'custom' is no software name: its words are empty.
+PORTAL_SOFTWARE: dict[str, str | None] = {
+    "arcgisserver": "ArcGIS Server", "arcgishub": "ArcGIS Hub", "arcgisportal": "ArcGIS Portal",
+    "socrata": "Socrata", "ckan": "CKAN", "dkan": "DKAN", "opendatasoft": "OpenDataSoft",
+    "junar": "Junar", "geonode": "GeoNode", "geonetwork": "GeoNetwork",
+    "geoserver": "GeoServer", "mapstore": "MapStore", "mangomap": "MangoMap",
+    "dspace": "DSpace", "dataverse": "Dataverse", "elsevierdigitalcommons":
+    "Elsevier Digital Commons", "islandora": "Islandora", "hyrax": "Hyrax",
+    "eprints": "EPrints", "invenio": "Invenio", "figshare": "Figshare", "thredds": "THREDDS",
+    "erddap": "ERDDAP", "drupal": "Drupal", "nada": "NADA", "pxweb": "PxWeb",
+    "custom": None,
+}
+
+#: Which catalog is an organization's main data portal (``open_data_portal``): earlier types
+#: first, any other type after them.
+CATALOG_TYPE_ORDER: tuple[str, ...] = ("Open data portal", "Geoportal", "Indicators catalog",
+                                       "Scientific data repository")
+
+#: Which of a catalog's endpoints is its API (``api_endpoint``): the first type here it has.
+#: Sitemaps, feeds, search descriptions and service metadata are never the API.
+API_ENDPOINT_TYPES: tuple[str, ...] = (
+    "arcgis:rest:services", "socrata:views", "ckan:api", "ckan", "opendatasoft",
+    "dataverseapi", "dcatus11", "dcatap201", "ogcrecordsapi", "oaipmh20", "erddap:datasets",
+    "thredds:catalog", "hyrax:catalog", "wfs200", "wms130", "mangomap:catalog",
+    "mapstore:catalog", "drupal:catalog",
+)

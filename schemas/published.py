@@ -3,18 +3,36 @@ organizations form ``intermediaries``; ``source_status`` says how each source fa
 
 from collections.abc import Iterable, Sequence
 
-from schemas.catalogue import Field, define
+import schemas.ipeds  # noqa: F401  (defines the university columns)
+from schemas.catalogue import HTTP_URL, Field, define
 from schemas.codes import CHANGE_KINDS
 from schemas.rejected import REJECTED_RECORDS
 from schemas.table import Table, published
 
 LOCATION = ("city", "state", "country", "region", "latitude", "longitude")
+#: What the IPEDS source says of a college or university, and the university a unit is part of.
+UNIVERSITY = ("carnegie_class", "carnegie_level", "research_activity", "land_grant", "hbcu",
+              "tribal_college", "part_of")
+
+define(  # from the data portals registry (sources/portals.py, pipelines/link/portals.py)
+    Field("open_data_portal", "string", "The main data portal of the organization: among the "
+          "catalogs linked to it in data_portals, an open data portal before a geoportal, "
+          "then an indicators catalog, then a repository (schemas.codes.CATALOG_TYPE_ORDER); "
+          "then an active one, a site for people before a services directory (fewest path "
+          "segments), the shortest host, known software. Empty when no catalog is linked to "
+          "it.", pattern=HTTP_URL),
+    Field("portal_software", "string", "The software a data portal runs on (in "
+          "intermediaries: its open_data_portal's), in words ('ArcGIS Server', 'ArcGIS Hub', "
+          "'Socrata', 'CKAN'; schemas.codes.PORTAL_SOFTWARE); empty when unknown or "
+          "custom-built."),
+)
 
 INTERMEDIARIES = Table(
     name="intermediaries",
     description="One row per organization a community can call on to find and use local data.",
     columns=("intermediary_id", "name", "kind", "role", "department", "government_level",
-             "government_unit", "service_area", "website", "events_url", *LOCATION, "zip",
+             "government_unit", *UNIVERSITY, "service_area", "website", "events_url",
+             "open_data_portal", "portal_software", *LOCATION, "zip",
              "state_fips", "county_fips", "location_precision", "location_flag", "sources",
              "activity", "activity_reason", "last_event_date",
              "next_event_date", "activity_as_of", "first_seen", "last_seen", "source_url",
@@ -122,6 +140,7 @@ def release_tables(source_tables: Iterable[tuple[Table, Sequence[Table]]],
     record_link = (("record_id", SOURCE_RECORDS.name, "record_id"),)
     tables = [*LINKED, CHANGES]
     for records, sides in source_tables:
-        tables.append(published(records, include_personal, foreign_keys=record_link))
+        tables.append(published(records, include_personal,
+                                foreign_keys=(*records.foreign_keys, *record_link)))
         tables.extend(published(side, include_personal) for side in sides)
     return tuple(tables)

@@ -132,6 +132,9 @@ class Source:
     # not published: the source is carried forward from its last good snapshot, or left out).
     health: Callable[[pd.DataFrame, Mapping | None], str | None] | None = None
     profile: Callable[[pd.DataFrame], dict] | None = None
+    # A rule whose failure only warns (the data is usable but older than it should be):
+    # stale(records) -> problem or None.
+    stale: Callable[[pd.DataFrame], str | None] | None = None
     summary: Callable[[pd.DataFrame], pd.DataFrame] | None = None  # per-group counts for the UI
     # More than listings, read from the same snapshot: tables published as they are; events for
     # the shared ``events`` table (with the ``record_id`` of the listing they belong to); and an
@@ -141,6 +144,10 @@ class Source:
     activity: Parser | None = None
     homepage: str = ""
     license_note: str = ""
+    # A licence that asks for attribution in the package: a Frictionless licence's (key,
+    # value) pairs (name, path, title), listed in the package's licences beside its own when
+    # the source is in a release. Pairs, not a dict, so a Source stays hashable.
+    license: tuple[tuple[str, str], ...] = ()
     # The settings this source runs with (its own SourceSettings model; defaults until the
     # pipeline configures it), and how to build the source again with other settings.
     settings: SourceSettings | None = None

@@ -2,7 +2,19 @@
 
 from schemas.published import release_tables
 from schemas.table import Table
-from sources import act, cfa, dotgov, eventbrite, irs_bmf, meetup, meetup_search, nnip, sdc
+from sources import (
+    act,
+    cfa,
+    dotgov,
+    eventbrite,
+    ipeds,
+    irs_bmf,
+    meetup,
+    meetup_search,
+    nnip,
+    portals,
+    sdc,
+)
 from sources.base import Source
 
 # Order matters: the first listing of an organization anchors its id and fills its columns,
@@ -17,6 +29,8 @@ SOURCES: tuple[Source, ...] = (
     irs_bmf.SOURCE,
     act.SOURCE,  # after cfa: a member that is a brigade keeps the brigade's id
     dotgov.SOURCE,
+    ipeds.SOURCE,  # a university never links with another kind (see schemas.codes)
+    portals.SOURCE,  # last: its catalogs link to the organizations of the others (link step)
 )
 
 

@@ -14,14 +14,17 @@ snapshots, so every transform can be re-run on yesterday's input, and tests repl
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import mimetypes
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from sources.errors import SnapshotError
 
@@ -108,6 +111,27 @@ class Snapshot:
     def text(self, page: Page) -> str:
         return self.body(page).decode("utf-8", errors="replace")
 
+    @contextmanager
+    def open_body(self, page: Page) -> Iterator[BinaryIO]:
+        """The archived body as a binary stream, for a body too large to hold (a compressed
+        file read line by line). Leaving the block reads what is left and checks size and
+        sha256 as ``body`` does; a missing or damaged body raises SnapshotError, which wins
+        over any error raised inside the block (a damaged archive is not a layout change)."""
+        path = self.folder / page.path
+        try:
+            raw = path.open("rb")
+        except OSError as error:
+            raise SnapshotError(f"{path}: body file missing or unreadable "
+                                f"({error.strerror or error}); the manifest lists it") from error
+        with raw:
+            checked = _CheckedReader(raw)
+            try:
+                yield checked  # type: ignore[misc]
+            except BaseException:
+                checked.verify(page, path)
+                raise
+            checked.verify(page, path)
+
     def page(self, url: str) -> Page:
         for page in self.pages:
             if url in (page.url, page.final_url):
@@ -120,6 +144,37 @@ class Snapshot:
         for page in sorted(self.pages, key=lambda p: p.url):
             digest.update(f"{page.url}\0{page.sha256}\n".encode())
         return digest.hexdigest()
+
+
+class _CheckedReader(io.RawIOBase):
+    """A binary reader that hashes every byte it passes on, to check a body read as a stream
+    against its manifest entry."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._digest = hashlib.sha256()
+        self._size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        count = len(data)
+        buffer[:count] = data
+        self._digest.update(data)
+        self._size += count
+        return count
+
+    def verify(self, page: Page, path: Path) -> None:
+        while self._raw.readable() and (rest := self._raw.read(1 << 20)):
+            self._digest.update(rest)
+            self._size += len(rest)
+        if self._size != page.size:
+            raise SnapshotError(f"{path}: body is {self._size:,} bytes, the manifest says "
+                                f"{page.size:,} (truncated or changed)")
+        if self._digest.hexdigest() != page.sha256:
+            raise SnapshotError(f"{path}: body does not match its sha256 in the manifest")
 
 
 def load_snapshot(folder: Path) -> Snapshot:

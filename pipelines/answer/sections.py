@@ -12,10 +12,13 @@ Sections, in the guide's order (each shows at most ``limit`` matches):
    FIPS, or the county's name when FIPS is unknown), then others within the radius, general
    governments before departments, nearest first. State governments are left to the State
    Data Center section.
-3. ``university``: units whose name says University, College or Universidad (any kind but
-   governments: 'City of College Park' is not one), within the radius, nearest first. The
-   sources have no "university" kind, so the name is the only signal; an SDC agency at a
-   university is listed here and in the SDC section.
+3. ``university``: colleges and universities (kind ``university``, from IPEDS) and their
+   units (rows whose ``part_of`` names a university: an SDC agency or NNIP partner on the
+   university's domain), never another kind. First, always, the land-grant universities of
+   the place's state (their extension service has an office in every county); then, within
+   the radius, research universities (Carnegie doctoral or master's) and units, then the
+   other colleges, nearest first within each; nothing within the radius: the nearest few
+   within ``MAX_NEAREST_KM``.
 4. ``civic_tech``: brigades, civic tech groups and networks within the radius, active first,
    then unknown, then dormant, nearest first within each; ``gone`` is never shown.
 5. ``sdc``: the State Data Center agencies of the place's state: the lead, then coordinating
@@ -32,13 +35,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from schemas.codes import KIND_LABELS, KINDS, kinds_in_section
+from schemas.ipeds_codes import RESEARCH_LEVELS
 
 DEFAULT_WITHIN_KM = 100.0
 DEFAULT_LIMIT = 3
+#: Farther than this, nothing is offered as "the nearest" (answer_spec: government, university).
+MAX_NEAREST_KM = 300.0
 
 Row = Mapping[str, Any]
 
@@ -48,6 +54,7 @@ GOVERNMENT_KINDS = kinds_in_section("government")
 CIVIC_TECH_KINDS = kinds_in_section("civic_tech")
 SDC_KINDS = kinds_in_section("sdc")
 FOUNDATION_KINDS = kinds_in_section("foundation")
+UNIVERSITY_KINDS = kinds_in_section("university")
 ACTIVITY_ORDER = {"active": 0, "unknown": 1, None: 1, "dormant": 2}
 ROLE_ORDER = {"lead": 0, "coordinating": 1, "affiliate": 2}
 _COUNTY_WORDS = re.compile(
@@ -97,6 +104,7 @@ class Match:
     intermediary_id: str | None = None
     kind: str | None = None
     within: bool = True  # False: listed only because nothing was within the radius
+    part_of: str | None = None  # for a unit of a university: the university's name
 
 
 @dataclass(frozen=True)
@@ -240,6 +248,7 @@ def to_match(row: Row, why: str | None = None, within: bool = True,
         intermediary_id=row.get("intermediary_id"),
         kind=row.get("kind"),
         within=within,
+        part_of=(row.get("part_of_name") or None) if row.get("part_of") else None,
     )
 
 
@@ -342,11 +351,78 @@ def government_section(place: Origin, rows: Sequence[Row], within: float,
     return Section("government", title, matches, note)
 
 
+def _state_name(usps: str | None) -> str | None:
+    """'OH' -> 'Ohio', 'GU' -> 'Guam' (the ``us`` package, as the geography layer; imported
+    here, not geography, which would bring pandas onto the fast path)."""
+    import us
+
+    found = us.states.lookup(usps) if usps and len(usps) == 2 else None
+    return found.name if found else None
+
+
+def _is_unit(row: Row) -> bool:
+    """A unit of a university: linking set its ``part_of`` (never a civic tech group)."""
+    return bool(row.get("part_of")) and row.get("kind") not in CIVIC_TECH_KINDS
+
+
+def _name_place(row: Row) -> tuple[str, str, str]:
+    """(normalised name, city, state): casefold, punctuation to spaces, spaces collapsed."""
+    name = " ".join(re.sub(r"[^\w\s]|_", " ", (row.get("name") or "").casefold()).split())
+    return name, (row.get("city") or "").casefold(), row.get("state") or ""
+
+
+def _first_of_each(rows: Iterable[Row]) -> list[Row]:
+    """Rows in order, without a later one of the same id or the same name and place."""
+    seen: set[Any] = set()
+    kept = []
+    for row in rows:
+        keys = {_key(row), _name_place(row)}
+        if not keys & seen:
+            seen |= keys
+            kept.append(row)
+    return kept
+
+
 def university_section(place: Origin, rows: Sequence[Row], within: float,
                        limit: int) -> Section:
-    units = [r for r in rows if r.get("university")]
-    return _by_distance("university", "University units", "university unit", units, within,
-                        limit)
+    """Land-grant universities of the place's state first, always (not counted in the limit);
+    then up to ``limit`` within the radius: research universities (doctoral, master's) and
+    units, then other colleges, nearest first within each. When no university or unit is
+    within the radius (land-grants included), the note and the nearest few within
+    MAX_NEAREST_KM."""
+    title = "University units"
+    universities = [r for r in rows if r.get("kind") in UNIVERSITY_KINDS or _is_unit(r)]
+    state = _state_name(place.state)
+    land_grant = [r for r in _nearest(universities) + [r for r in universities
+                                                       if _distance(r) is None]
+                  if place.state and r.get("kind") in UNIVERSITY_KINDS
+                  and r.get("land_grant") is True and r.get("state") == place.state]
+    land_grant = _first_of_each(land_grant)
+    why = f"land-grant university of {state or place.state}: extension office in your county"
+    shown = [to_match(r, _with_distance(why, r)) for r in land_grant]
+    taken = [*land_grant]
+
+    def tier(row: Row) -> int:
+        return 0 if _is_unit(row) or row.get("carnegie_level") in RESEARCH_LEVELS else 1
+
+    def unit_why(row: Row) -> str | None:
+        if not _is_unit(row) or not row.get("part_of_name"):
+            return None
+        return _with_distance(f"part of {row['part_of_name']}", row)
+
+    nearest = _nearest(universities)
+    near = sorted((r for r in nearest if _distance(r) <= within),
+                  key=lambda r: (tier(r), _distance(r)))
+    others = _first_of_each([*taken, *near])[len(taken):]
+    shown += [to_match(r, unit_why(r)) for r in others[:limit]]
+    if others or any(_distance(r) is not None and _distance(r) <= within for r in land_grant):
+        return Section("university", title, tuple(shown))
+    fallback = _first_of_each([*taken, *(r for r in nearest
+                                         if _distance(r) <= MAX_NEAREST_KM)])[len(taken):]
+    matches, note = _nothing_within("university", within, fallback, limit)
+    fallback_matches = tuple(
+        replace(m, why=unit_why(r) or m.why) for m, r in zip(matches, fallback, strict=False))
+    return Section("university", title, (*shown, *fallback_matches), note)
 
 
 def civic_tech_section(place: Origin, rows: Sequence[Row], within: float,

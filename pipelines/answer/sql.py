@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from schemas.codes import ANSWER_KINDS, kinds_in_section
+from schemas.ipeds_codes import RESEARCH_LEVELS
 
 EARTH_RADIUS_KM = 6371.0088  # the same mean radius as geography.distance
 
@@ -77,15 +78,14 @@ ANSWER_COLUMNS = (
     "intermediary_id", "name", "kind", "role", "government_level", "government_unit",
     "department", "service_area", "city", "state", "state_fips", "county_fips", "latitude",
     "longitude", "location_precision", "activity", "activity_reason", "next_event_date",
-    "website", "sources",
+    "website", "sources", "carnegie_class", "carnegie_level", "research_activity",
+    "land_grant", "hbcu", "tribal_college", "part_of",
 )
 REQUIRED_COLUMNS = ("name", "kind", "latitude", "longitude")
-UNIVERSITY_PATTERN = r"\b(University|College|Universidad)\b"
-#: Kinds whose name never makes them a university unit ('City of College Park').
-NOT_UNIVERSITY_KINDS = kinds_in_section("government")
-#: Kinds matched to the place itself, whatever their distance: the state's SDC agencies, the
-#: city's and county's governments and foundations.
+#: Kinds matched to the place itself, whatever their distance: the state's SDC agencies and
+#: land-grant universities, the city's and county's governments and foundations.
 STATE_KINDS = kinds_in_section("sdc")
+UNIVERSITY_KINDS = kinds_in_section("university")
 CITY_OR_COUNTY_KINDS = kinds_in_section("government", "foundation")
 
 
@@ -108,15 +108,18 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str = "intermediaries")
 def candidates_sql(columns: set[str]) -> str:
     """The organizations the answer chooses from, for one place.
 
-    Per group (kind, activity, university or not, government unit) the ``$per_group``
-    nearest placed rows: enough for every distance-ordered section and for the nearest active
-    group; plus the rows that match the place itself whatever their distance (State Data
-    Center agencies of the state, the city's and county's governments, foundations of the
-    county or city). Python (``pipelines.answer.sections``) makes the final choice.
+    Per group (kind, activity, research tier, government unit) the ``$per_group`` nearest
+    placed rows: enough for every distance-ordered section and for the nearest active group;
+    the research tier (a doctoral or master's university, or a unit of a university:
+    ``part_of`` set) is its own group, so the nearest research universities and units are
+    there however many colleges are nearer. Plus the rows that match the place itself
+    whatever their distance (State Data Center agencies and land-grant universities of the
+    state, the city's and county's governments, foundations of the county or city). Each
+    row's ``part_of_name`` is the name of the university it is a unit of. Python
+    (``pipelines.answer.sections``) makes the final choice.
 
     The groups keep only row ids (``min_by(rowid, distance, n)``, a top-n aggregate, not a
-    sort), and the university test is a cheap ``contains`` there; the word pattern is applied
-    to the few rows returned. 100,000 organizations take ~30 ms."""
+    sort). 100,000 organizations take ~30 ms. Columns a release lacks read as NULL."""
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise ReleaseUnreadable(f"the intermediaries table has no {', '.join(missing)} column")
@@ -128,7 +131,9 @@ def candidates_sql(columns: set[str]) -> str:
         return name if name in columns else "NULL"
 
     kinds = _sql_list(ANSWER_KINDS)
-    not_university = _sql_list(NOT_UNIVERSITY_KINDS)
+    part_of_name = ("(SELECT u.name FROM intermediaries u "
+                    "WHERE u.intermediary_id = intermediaries.part_of)"
+                    if "part_of" in columns else "NULL")
     placed = (f"CASE WHEN {_placed(ref('location_precision'))} "
               f"THEN {distance_sql('$lat', '$lon')} END")
     kept = f"kind IN ({kinds}) AND {_not_gone(ref('activity'))}"
@@ -137,17 +142,17 @@ def candidates_sql(columns: set[str]) -> str:
         SELECT unnest(min_by(rid, km, $per_group)) AS rid FROM (
             SELECT rowid AS rid, kind, {ref('activity')} AS activity,
                    {ref('government_unit')} AS government_unit,
-                   kind NOT IN ({not_university})
-                       AND (contains(name, 'Universi') OR contains(name, 'College'))
-                       AS maybe_university,
+                   coalesce({ref('carnegie_level')} IN ({_sql_list(RESEARCH_LEVELS)})
+                            OR {ref('part_of')} IS NOT NULL, false) AS research_tier,
                    {placed} AS km
             FROM intermediaries WHERE {kept})
         WHERE km IS NOT NULL
-        GROUP BY kind, activity, maybe_university, government_unit
+        GROUP BY kind, activity, research_tier, government_unit
     ), own AS (
         SELECT rowid AS rid FROM intermediaries
         WHERE {kept} AND {ref('state')} = $state AND (
               kind IN ({_sql_list(STATE_KINDS)})
+           OR (kind IN ({_sql_list(UNIVERSITY_KINDS)}) AND {ref('land_grant')})
            OR (kind IN ({_sql_list(CITY_OR_COUNTY_KINDS)}) AND (
                   {ref('county_fips')} = $county_fips
                OR lower({ref('city')}) = $city
@@ -155,8 +160,7 @@ def candidates_sql(columns: set[str]) -> str:
     )
     SELECT {', '.join(col(c) for c in ANSWER_COLUMNS)},
         {placed} AS distance_km,
-        coalesce(kind NOT IN ({not_university})
-                 AND regexp_matches(name, '{UNIVERSITY_PATTERN}'), false) AS university
+        {part_of_name} AS part_of_name
     FROM intermediaries
     WHERE rowid IN (SELECT rid FROM grouped UNION SELECT rid FROM own)
     ORDER BY distance_km NULLS LAST, name"""
@@ -173,7 +177,7 @@ def fetch_candidates(
     per_group: int,
 ) -> list[dict[str, Any]]:
     """Candidate rows as dicts (every column of :data:`ANSWER_COLUMNS`, ``distance_km`` and
-    ``university``). ``city`` and ``county_stem`` are compared lower-case."""
+    ``part_of_name``). ``city`` and ``county_stem`` are compared lower-case."""
     sql = candidates_sql(table_columns(con))
     cursor = con.cursor()  # DuckDB 2: a half-read result blocks the connection
     cursor.execute(sql, {

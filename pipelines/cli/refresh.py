@@ -16,7 +16,10 @@ from typing import TYPE_CHECKING
 from pipelines.publish.folders import CURRENT, PACKAGE_FILE
 from pipelines.settings import PipelineSettings, SettingsError
 from schemas.codes import CHANGE_KINDS
+from sources.registry import SOURCES, source_named
 from sources.snapshot import SAMPLE_SNAPSHOTS
+
+SOURCE_NAMES = frozenset(s.name for s in SOURCES)
 
 if TYPE_CHECKING:
     from pipelines.definitions import RefreshRun
@@ -110,6 +113,9 @@ def report(run: RefreshRun) -> int:
             print(f"  {'':14} warning (sample run): {records.check_problem}")
         elif records.problem:
             print(f"  {'':14} skipped: {records.problem}")
+        stale = source_named(name).stale if name in SOURCE_NAMES else None
+        if stale and len(records.records) and (problem := stale(records.records)):
+            print(f"  {'':14} warning: {problem}")  # published anyway: the file is usable
     print("\nRelease:")
     outcome = run.release
     never_published = False

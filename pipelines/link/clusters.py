@@ -4,9 +4,9 @@ union breaking a rule, then each cluster's anchor and each listing's reason.
 Rules that always hold (checked on whole clusters, so no chain of links can break them):
 listings of one source stay apart unless that source lists one organization twice (the same
 name and website, or the same name, place and kind without websites telling them apart);
-governments of different levels never link; a local government never
-links with a civic tech group; listings with different departments never link; a
-maintainer's ``never_link`` pair stays apart. A maintainer's ``force_link`` is the one
+governments of different levels never link; a local government never links with a civic tech
+group; a university never links with another kind; listings with different departments never
+link; a maintainer's ``never_link`` pair stays apart. A maintainer's ``force_link`` is the one
 exception.
 """
 
@@ -19,11 +19,14 @@ import numpy as np
 
 from pipelines.link.edges import OWN_RECORD, Edge
 
+UNIVERSITY_CLASS = 4  # features.sql's kind class of universities: they link with no other
+
 
 class Clusters:
     """Union-find that refuses a union breaking a rule: two listings of one source that are not
     the same listing twice, two government levels, two departments, a government with a civic
-    tech group, or a never_link pair. Plain lists: per-element numpy access is slow."""
+    tech group, a university with another kind, or a never_link pair. Plain lists: per-element
+    numpy access is slow."""
 
     def __init__(self, rows: Mapping[str, np.ndarray], never: Sequence[tuple[int, int]]
                  ) -> None:
@@ -63,7 +66,7 @@ class Clusters:
                                                      int(rows["place"][root]))},
                 "level": int(rows["level"][root]),
                 "department": int(rows["department"][root]),
-                "kinds": {int(rows["kind_class"][root])} - {0},
+                "kinds": {int(rows["kind_class"][root])},
                 "never": set(self._never.get(root, ())),
             }
             self._state[root] = state
@@ -98,7 +101,8 @@ def _compatible(sa: dict, sb: dict) -> bool:
         return False
     if sa["department"] and sb["department"] and sa["department"] != sb["department"]:
         return False
-    if sa["kinds"] | sb["kinds"] == {1, 2}:
+    kinds = sa["kinds"] | sb["kinds"]
+    if {1, 2} <= kinds or (UNIVERSITY_CLASS in kinds and len(kinds) > 1):
         return False
     if sa["never"] and sb["never"]:
         return not any((index, 1 - side) in sa["never"] for index, side in sb["never"])

@@ -73,10 +73,10 @@ def load_listings(con: duckdb.DuckDBPyConnection, listings: pd.DataFrame) -> Non
 
 
 def build_features(con: duckdb.DuckDBPyConnection, local_government: Iterable[str],
-                   civic_tech: Iterable[str]) -> None:
+                   civic_tech: Iterable[str], university: Iterable[str] = ()) -> None:
     """From table ``listings``: ``features`` per listing, ``site_keys``, ``name_codes``; the
     kinds of ``local_government`` and ``civic_tech`` are the kind classes 1 and 2, which the
-    rules keep apart."""
+    rules keep apart; ``university`` is kind class 4, kept apart from every other kind."""
     _names(con)
     _name_codes(con)
     _listing_urls(con)
@@ -85,7 +85,7 @@ def build_features(con: duckdb.DuckDBPyConnection, local_government: Iterable[st
     _url_keys(con)
     _site_keys(con)
     _places(con)
-    _features(con, local_government, civic_tech)
+    _features(con, local_government, civic_tech, university)
     for table in INTERMEDIATE_TABLES:
         con.execute(f"DROP TABLE {table}")  # memory: a million listings are heavy
 
@@ -137,10 +137,11 @@ def _places(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _features(con: duckdb.DuckDBPyConnection, local_government: Iterable[str],
-              civic_tech: Iterable[str]) -> None:
+              civic_tech: Iterable[str], university: Iterable[str] = ()) -> None:
     """Per listing: everything blocking and the rules compare, codes rather than text."""
     con.execute(query("features", local_government=text_list(local_government),
-                      civic_tech=text_list(civic_tech)))
+                      civic_tech=text_list(civic_tech),
+                      university=text_list(university) if university else "NULL"))
 
 
 def name_texts(con: duckdb.DuckDBPyConnection) -> np.ndarray:

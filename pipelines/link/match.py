@@ -30,9 +30,11 @@ funds). Each accepted link carries its reason (``same_website``, ``same_meetup_g
 Rules that always hold (checked on whole clusters, so no chain of links can break them):
 listings of one source stay apart unless that source lists one organization twice (the same
 name and website, or the same name, place and kind and no website telling them apart);
-governments of different levels never link; a ``local_government`` never
-links with a civic tech group; listings with different departments never link; a maintainer's
-``never_link`` pair stays apart. A maintainer's ``force_link`` is the one exception. Links are
+governments of different levels never link; a ``local_government`` never links with a civic
+tech group; a university never links with another kind (units of universities are linked by
+``part_of`` instead, ``pipelines.link.units``); listings with different departments never
+link; a maintainer's ``never_link`` pair stays apart. A maintainer's ``force_link`` is the one
+exception. Links are
 applied strongest first (then by closeness of the names, then by key), so the clusters never
 depend on row order. Blocking and the cheap checks run in DuckDB, the edit distances in
 rapidfuzz on integer codes, so the same code links the pipeline's few thousand listings (2,000
@@ -68,6 +70,9 @@ from schemas.codes import kinds_in_link_class
 # The kinds the rules keep apart: a local government never links with a civic tech group.
 LOCAL_GOVERNMENT = kinds_in_link_class("government")
 CIVIC_TECH = kinds_in_link_class("civic_tech")
+# A university links only with listings of universities: a brigade named after the campus it
+# meets at, or an SDC agency at the university, stays its own organization (a unit: part_of).
+UNIVERSITY = kinds_in_link_class("university")
 
 
 @dataclass
@@ -126,7 +131,7 @@ def _find_links(listings: pd.DataFrame) -> _Found:
     """Features and blocking in DuckDB, then the scoring: site links and name links."""
     with connect() as con:
         load_listings(con, listings)
-        build_features(con, LOCAL_GOVERNMENT, CIVIC_TECH)
+        build_features(con, LOCAL_GOVERNMENT, CIVIC_TECH, UNIVERSITY)
         names = name_texts(con)
         site = site_pairs(con)
         name, compared = name_pairs(con)

@@ -24,6 +24,7 @@ from pipelines.link.ids import IdMemory, assign_ids
 from pipelines.link.location import locate_organizations
 from pipelines.link.match import link
 from pipelines.link.overrides import apply_overrides, read_overrides
+from pipelines.link.units import university_units
 from schemas.published import EVENTS, ID_HISTORY, INTERMEDIARIES, SOURCE_RECORDS, SOURCE_STATUS
 from schemas.table import empty_frame, pandera_schema
 from sources.registry import SOURCES, source_named
@@ -31,6 +32,11 @@ from sources.registry import SOURCES, source_named
 LISTING_COLUMNS = [c for c in SOURCE_RECORDS.columns if c not in ("intermediary_id", "link_reason")]
 # given by some sources for linking and identity, not published in source_records
 LINK_COLUMNS = ["links_to", "previous_names", "key_aliases", "websites"]
+# given by some sources for the organization: published in intermediaries (and in the source's
+# own table), not in source_records. A given county_fips (IPEDS COUNTYCD) wins over the one the
+# geography layer derives from the point.
+ORGANIZATION_COLUMNS = ["county_fips", "carnegie_class", "carnegie_level", "research_activity",
+                        "land_grant", "hbcu", "tribal_college"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,8 @@ def merge_listings(listings_by_source: Sequence[pd.DataFrame], memory: IdMemory 
     warnings: list[str] = []
     if overrides is None:
         overrides, warnings = read_overrides()
-    frames = [f.reindex(columns=[*LISTING_COLUMNS, *LINK_COLUMNS]).astype(object)
+    frames = [f.reindex(columns=[*LISTING_COLUMNS, *LINK_COLUMNS, *ORGANIZATION_COLUMNS])
+              .astype(object)
               for f in listings_by_source if len(f)]
     if not frames:
         return Merged(empty_frame(INTERMEDIARIES), empty_frame(SOURCE_RECORDS),
@@ -93,11 +100,13 @@ def merge_listings(listings_by_source: Sequence[pd.DataFrame], memory: IdMemory 
     linked = link(corrected, keys=keys.tolist(), rank=rank, constraints=constraints,
                   extra_edges=_page_edges(listings))
     identified = assign_ids(listings, linked.cluster, memory, today)
-    reasons = [reason + notes.get(row, "") for row, reason in enumerate(linked.link_reason)]
-    records = listings.assign(intermediary_id=identified.ids, link_reason=reasons)
-    source_records = pandera_schema(SOURCE_RECORDS).validate(records[list(SOURCE_RECORDS.columns)])
     intermediaries = _organizations(corrected.assign(intermediary_id=identified.ids),
                                     rank, keys)
+    intermediaries["part_of"], unit_notes = university_units(intermediaries)
+    reasons = [reason + notes.get(row, "") + unit_notes.get(identified.ids[row], "")
+               for row, reason in enumerate(linked.link_reason)]
+    records = listings.assign(intermediary_id=identified.ids, link_reason=reasons)
+    source_records = pandera_schema(SOURCE_RECORDS).validate(records[list(SOURCE_RECORDS.columns)])
     intermediaries["first_seen"] = intermediaries["intermediary_id"].map(identified.first_seen)
     intermediaries["last_seen"] = today
     history = identified.history.reindex(columns=list(ID_HISTORY.columns))
@@ -110,14 +119,16 @@ def _organizations(listings: pd.DataFrame, rank: np.ndarray, keys: pd.Series) ->
     source precedence then key order; ``sources`` lists every source it appears in."""
     ordered = listings.assign(_rank=rank, _key=keys.to_numpy()).sort_values(
         ["intermediary_id", "_rank", "_key"], kind="stable")
-    columns = [c for c in LISTING_COLUMNS if c in INTERMEDIARIES.columns
-               and c != "intermediary_id"]
+    columns = [c for c in [*LISTING_COLUMNS, *ORGANIZATION_COLUMNS]
+               if c in INTERMEDIARIES.columns and c != "intermediary_id"]
     grouped = ordered.groupby("intermediary_id", sort=True)
     organizations = grouped[columns].first().reset_index()
     organizations["sources"] = grouped["source"].agg(
         lambda s: "; ".join(dict.fromkeys(s))).to_numpy()
     organizations = organizations.astype(object).where(organizations.notna(), None)
+    given_county = organizations["county_fips"]
     located = locate_organizations(organizations).assign(activity="unknown")
+    located["county_fips"] = given_county.where(given_county.notna(), located["county_fips"])
     return located.reindex(columns=list(INTERMEDIARIES.columns))
 
 

@@ -17,7 +17,9 @@ import pandas as pd
 from pipelines.fetch.records import SourceRecords
 from pipelines.link.activity import attach_activity
 from pipelines.link.ids import IdMemory
-from pipelines.link.merge import link_events, merge_listings, source_status
+from pipelines.link.merge import link_events, merge_listings, source_rank, source_status
+from pipelines.link.portals import PortalLinks, attach_ids, attach_portals, link_portals
+from schemas.portals import DATA_PORTALS
 from schemas.published import (
     CHANGES,
     EVENTS,
@@ -33,6 +35,7 @@ from schemas.table import (
     has_schema_types,
     schema_failures,
 )
+from sources.portals import NAME as PORTALS
 from sources.registry import SOURCES
 from sources.rejects import rejected_frame
 
@@ -80,6 +83,8 @@ class Release:
     sample: bool
     any_fresh: bool
     sources: list[dict]  # Frictionless "sources" entries
+    # licences of sources that ask for attribution, listed beside the package's own
+    licenses: tuple[dict, ...] = ()
     mode: str = "live"  # "replay" when built from a replay folder (the sample included)
     # the id crosswalk to keep beside the package (pipelines.link.ids); written by
     # publish() only when this release is published, so ids stay those of what was published
@@ -110,6 +115,14 @@ def inputs_fingerprint(parts: list[tuple[str, str, str | None]]) -> str:
     return digest.hexdigest()
 
 
+def portal_links(catalogs: pd.DataFrame, listings: list[pd.DataFrame]) -> PortalLinks:
+    """The portals' catalogs linked against every other source's listings (the directory)."""
+    frames = [f.astype(object) for f in listings if len(f)]
+    directory = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["record_id", "source", "name", "kind", "state", "website"])
+    return link_portals(catalogs, directory, source_rank(directory["source"].tolist()))
+
+
 def build_release(results: list[SourceRecords], include_personal: bool = False,
                   memory: IdMemory | None = None, today: str | None = None) -> Release:
     """Merge every source's records into the published tables; each source's own records (and
@@ -118,10 +131,18 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
     it every id is minted afresh."""
     by_name = {s.name: s for s in SOURCES}
     listings = [by_name[r.source].to_listings(r.records) for r in results if len(r.records)]
+    catalogs = next((r.records for r in results if r.source == PORTALS and len(r.records)),
+                    None)
+    links = portal_links(catalogs, listings) if catalogs is not None else None
+    if links is not None:
+        listings.append(links.listings)
     merged = merge_listings(listings, memory, today=today)
     intermediaries, source_records = merged.intermediaries, merged.source_records
     intermediaries = attach_activity(intermediaries, source_records,
                                      [r.activity for r in results])
+    portals = attach_ids(links.portals, source_records) if links is not None else None
+    if portals is not None:
+        intermediaries = attach_portals(intermediaries, portals)
     tables = {
         INTERMEDIARIES.name: intermediaries,
         SOURCE_RECORDS.name: source_records,
@@ -137,11 +158,15 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
     for result in results:
         source = by_name[result.source]
         tables[source.table.name] = result.records[columns[source.table.name]]
+        if result.source == PORTALS and portals is not None:
+            tables[source.table.name] = portals[columns[source.table.name]]
         for side in source.side_tables:
             tables[side.table.name] = result.side[side.table.name][columns[side.table.name]]
         validated.update(dict.fromkeys(
             [source.table.name, *(side.table.name for side in source.side_tables)],
             "when parsed"))
+    if portals is not None:
+        validated[DATA_PORTALS.name] = "when linked"
     return Release(
         tables=tables,
         schemas=tuple(schemas),
@@ -152,6 +177,8 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
         sample=any(r.sample for r in results if r.status != "missing"),
         any_fresh=any(r.status == "fresh" for r in results),
         sources=[{"title": by_name[r.source].title, "path": r.url} for r in results],
+        licenses=tuple(dict(by_name[r.source].license) for r in results
+                       if by_name[r.source].license and r.status != "missing"),
         mode="replay" if any(r.replayed for r in results) else "live",
         crosswalk=merged.crosswalk,
         warnings=merged.warnings,

@@ -49,7 +49,7 @@ def package_descriptor(release: Release, created: str, version: str) -> dict:
         "description": description,
         "version": version,
         "created": created,
-        "licenses": [DATA_LICENSE],
+        "licenses": [DATA_LICENSE, *release.licenses],
         "sources": release.sources,
         "sample": release.sample,
         "mode": release.mode,

@@ -26,7 +26,7 @@ from schemas.published import CHANGES
 
 
 def test_every_kind_is_written_once_with_a_label_and_a_distinct_colour():
-    assert len(set(KIND_CODES)) == len(KINDS) == 9
+    assert len(set(KIND_CODES)) == len(KINDS) == 10
     assert all(re.fullmatch(r"[a-z_]+", k.code) and k.label for k in KINDS)
     assert all(re.fullmatch(r"#[0-9a-f]{6}", k.colour) for k in KINDS)
     assert len({k.colour for k in KINDS} | {page.OTHER_COLOUR}) == len(KINDS) + 1
@@ -52,7 +52,7 @@ def test_the_answer_reads_labels_and_sections_from_the_table():
     assert (sections.NNIP_KINDS, sections.SDC_KINDS, sections.FOUNDATION_KINDS) == (
         ("nnip_partner",), ("state_data_center",), ("community_foundation",))
     assert sql.ANSWER_KINDS is ANSWER_KINDS
-    assert sql.NOT_UNIVERSITY_KINDS == kinds_in_section("government")
+    assert sql.UNIVERSITY_KINDS == sections.UNIVERSITY_KINDS == kinds_in_section("university")
     for kind in KIND_CODES:
         if kind not in sections.GOVERNMENT_KINDS:  # a government says its level instead
             assert sections.what_it_is({"kind": kind, "name": "X"}).startswith(

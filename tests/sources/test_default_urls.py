@@ -21,6 +21,11 @@ EXPECTED = {
     "dotgov": ("raw.githubusercontent.com", "/cisagov/dotgov-data/main/current-full.csv"),
     "act": ("raw.githubusercontent.com", "/civictechnologists/website/main/_data/members.yml"),
     "irs_bmf": ("www.irs.gov", "/pub/irs-soi/"),
+    # GUIDE.md section 2: NCES's HD file of the 2023-24 collection, a zip holding hd2023.csv
+    "ipeds": ("nces.ed.gov", "/ipeds/datacenter/data/HD2023.zip"),
+    # GUIDE.md section 2 and reference/README.md (main, commit 08638ea of 2026-08-22)
+    "portals": ("raw.githubusercontent.com",
+                "/commondataio/dataportals-registry/main/data/datasets/catalogs.jsonl.zst"),
 }
 
 

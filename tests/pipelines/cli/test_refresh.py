@@ -48,7 +48,11 @@ def workdir(tmp_path, monkeypatch):
 
 
 def test_a_sample_run_then_a_live_run_publishes_no_sample_data(workdir, monkeypatch):
-    assert refresh("--sample").exit_code == 0
+    sample_run = refresh("--sample")
+    assert sample_run.exit_code == 0
+    # the IPEDS sample is HD2022: published, with the warning that a newer file is out
+    assert ("warning: ipeds: https://nces.ed.gov/ipeds/datacenter/data/HD2022.zip is the "
+            "2022-23 collection") in sample_run.stdout
     sample = workdir / "outputs/sample"
     assert json.loads((sample / "datapackage.json").read_text())["sample"] is True
     assert FICTIONAL in (sample / "intermediaries.csv").read_text()
