@@ -68,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
             for run in runs:
                 cells = [label(run.sources[name], baseline.sources[name]) for name in names]
                 print(f"| {run.fault} | " + " | ".join(cells) + " |")
-            print("\ncarried = named error, last good records carried forward; skipped = a "
-                  "visible skip (rate limit); stopped = a blocking check stopped the publish; "
+            print("\ncarried = named error (a failed fetch or parse, or data failing the "
+                  "source's checks), last good records carried forward; skipped = a visible "
+                  "skip (rate limit); stopped = failing records about to be published (a "
+                  "strict run never hands them on); "
                   "retried = fresh after a retry, same data; ACCEPTED = fresh with changed data; "
                   "+ = the message lacks the URL or what was expected; BARE = the parser raised "
                   "an untyped exception\n")

@@ -56,6 +56,9 @@ print("RESULT", wall, before, peak, len(parsed.records), len(parsed.rejected), l
 """
 
 
+REGIONS = ("NORTHERN", "SOUTHERN", "CENTRAL", "GREATER", "UPPER", "LOWER")
+
+
 def row(rng: random.Random, states: tuple[str, ...], share: float, serial: int) -> str:
     """One BMF line; about ``share`` of them are T31, a few of those malformed."""
     ein = f"{serial:09d}"
@@ -63,6 +66,8 @@ def row(rng: random.Random, states: tuple[str, ...], share: float, serial: int) 
     if rng.random() < 0.02:
         name = f'"{name}, INC"'
     code = "T31" if rng.random() < share else rng.choice(NTEE)
+    if code == "T31":  # a name the community-foundation rule accepts (region words only)
+        name = f"{rng.choice(REGIONS)} VALLEY COMMUNITY FOUNDATION"
     state = rng.choice(states)
     zip_code = f"{rng.randrange(100000):05d}-{rng.randrange(10000):04d}" if state else ""
     if code == "T31" and rng.random() < 0.01:

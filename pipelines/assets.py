@@ -27,6 +27,7 @@ from pipelines.publish.crosswalk import CrosswalkError, read_memory
 from pipelines.publish.folders import PACKAGE_FILE, current_release
 from pipelines.publish.package import validate_package
 from pipelines.publish.release import PublishOutcome, previous_version, publish, utc_timestamp
+from pipelines.publish.run_report import write_run_report
 from pipelines.publish.upload import (
     PublishError,
     UploadReport,
@@ -188,8 +189,8 @@ def parse_records(context: dg.AssetExecutionContext, source: Source, fetched: Fe
                   settings: PipelineSettings) -> SourceRecords:
     """Parse the snapshot (or carry the last good one forward); say what went wrong."""
     records = parse_source(settings.configured(source), fetched, settings.state_root,
-                           settings.floor_for(source), settings.max_reject_share)
-    records.strict = settings.strict_checks
+                           settings.floor_for(source), settings.max_reject_share,
+                           strict=settings.strict_checks)
     if not settings.replaying:  # a replay never touches the live archive
         pruned = prune_snapshots(settings.snapshots, source.name, settings.keep_snapshots)
         if pruned:
@@ -212,6 +213,7 @@ def records_metadata(source: Source, records: SourceRecords) -> dict:
         "sample": records.sample,
         "snapshot": records.snapshot or "none",
         "problem": records.problem or "",
+        "failed_checks": records.failed_checks,
         "skipped": records.skipped,
         "rejected": dg.MetadataValue.int(len(records.rejected)),
         "preview": _preview(records.records),
@@ -227,7 +229,7 @@ class RecordsCheck:
     name: str
     description: str
     evaluate: Callable[[SourceRecords], dg.AssetCheckResult]
-    blocking: bool = True  # a failure at ERROR severity stops the publish
+    blocking: bool = True  # a failure at ERROR severity stops the publish (see _severity)
 
 
 def records_checks(source: Source) -> list[RecordsCheck]:
@@ -242,11 +244,13 @@ def records_checks(source: Source) -> list[RecordsCheck]:
                if source.stale else [])
     return [
         RecordsCheck("record_count", "Far fewer records than the floor or the last good "
-                     "snapshot stops the publish: the source's layout probably changed.",
+                     "snapshot: the source's layout probably changed, so this run's records "
+                     "are not published (the last good ones are carried forward).",
                      record_count),
         RecordsCheck("rejected_share", "Records that could not be read are quarantined and "
-                     "published in rejected_records; more than the allowed share stops the "
-                     "publish.", rejected_share),
+                     "published in rejected_records; more than the allowed share and this "
+                     "run's records are not published (the last good ones are carried "
+                     "forward).", rejected_share),
         *shape,
         RecordsCheck("refreshed", "Warns when the source could not be refreshed in this run, "
                      "including a deliberate skip (no token, rejected token, quota).",
@@ -316,8 +320,14 @@ def current_edition(stale: Callable[[pd.DataFrame], str | None],
 
 
 def _severity(records: SourceRecords) -> dg.AssetCheckSeverity:
-    """Blocking checks stop the publish only at ERROR; sample runs downgrade them to WARN."""
-    return dg.AssetCheckSeverity.ERROR if records.strict else dg.AssetCheckSeverity.WARN
+    """A failed check warns: a strict run has already set the failing records aside (the last
+    good ones carried forward, or the source left out), so the other sources publish, and the
+    run's report and exit code name it; a sample run keeps them with the warning. ERROR (which
+    stops the publish) is left for failing records about to be published in a strict run,
+    which parse_source never hands on."""
+    if records.strict and records.status == "fresh":
+        return dg.AssetCheckSeverity.ERROR
+    return dg.AssetCheckSeverity.WARN
 
 
 # --- the published tables ------------------------------------------------------------------
@@ -478,6 +488,15 @@ def release_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
         release = attach_changes(replace(manifest, tables=inputs), frame,
                                  previous_version(previous))
         outcome = publish(release, settings.outputs, utc_timestamp(), settings.keep_releases)
+        report = write_run_report(
+            settings.outputs, utc_timestamp(), release.mode, release.run_sources,
+            {"published": outcome.published, "version": outcome.version,
+             "path": outcome.path, "reason": outcome.reason})
+        context.log.info(f"run report: {report}")
+        failed = [s["source"] for s in release.run_sources if s.get("failed_checks")]
+        if failed:
+            context.log.warning("failed their checks (not published from this run; carried "
+                                f"forward or left out): {', '.join(failed)}")
         if not outcome.published:
             context.log.info(f"not published: {outcome.reason}")
         else:
@@ -487,11 +506,22 @@ def release_asset(sources: tuple[Source, ...]) -> dg.AssetsDefinition:
         yield dg.Output(outcome, metadata={
             "published": outcome.published, "path": outcome.path, "reason": outcome.reason,
             "version": outcome.version or "", "mode": release.mode, "sample": release.sample,
-            "pruned": ", ".join(outcome.pruned),
+            "pruned": ", ".join(outcome.pruned), "run_report": str(report),
+            "failed_checks": ", ".join(failed),
+            "sources": dg.MetadataValue.md(_run_table(release.run_sources)),
         })
         yield package_valid(outcome)
 
     return _release
+
+
+def _run_table(sources) -> str:  # noqa: ANN001 (Release.run_sources)
+    """The run's per-source facts as a small markdown table for the UI."""
+    rows = ["| source | status | records | failed checks | problem |", "|---|---|---|---|---|"]
+    rows += [f"| {s['source']} | {s['status']} | {s['records']} | "
+             f"{'yes' if s.get('failed_checks') else ''} | "
+             f"{str(s.get('problem') or '').replace('|', '/')[:200]} |" for s in sources]
+    return "\n".join(rows)
 
 
 def package_valid(release: PublishOutcome) -> dg.AssetCheckResult:

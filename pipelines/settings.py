@@ -99,12 +99,13 @@ class PipelineSettings(dg.ConfigurableResource):
     min_records: dict[str, int] = Field(
         default_factory=dict,
         description="Per-source record floor overrides by source name; a parse yielding fewer "
-        "stops the publish.",
+        "is not published (the source is carried forward from its last good snapshot).",
     )
     strict_checks: bool = Field(
         default=True,
-        description="Off: record floors and structure checks only warn instead of stopping the "
-        "publish (for partial sample or fixture data).",
+        description="Off: a source's data failing its record floor or structure checks is kept "
+        "with a warning instead of being carried forward (for partial sample or fixture "
+        "data).",
     )
     publish_personal_contacts: bool = Field(
         default=False,
@@ -114,7 +115,7 @@ class PipelineSettings(dg.ConfigurableResource):
     max_reject_share: float = Field(
         default=0.05, ge=0.0, le=1.0,
         description="Share of a source's records that may be quarantined as unreadable before "
-        "the blocking rejected_share check stops the publish.",
+        "the rejected_share check fails and the source is carried forward.",
     )
     publish_url: Annotated[str, AfterValidator(check_publish_url)] = Field(
         default="",

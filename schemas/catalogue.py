@@ -122,11 +122,14 @@ define(
           "'same_shared_host_path' (the same full path on a shared host such as github.com or "
           "facebook.com), 'name_similarity=0.97; same_city' (normalised names this close, and "
           "the place or website agreement that went with it: same_city, same_state, "
-          "same_country, same_domain), 'listed as the same organization's page' (the source "
-          "says so), or 'override: <reason>' (a maintainer's row in sources/overrides.csv). A "
-          "maintainer's correction of a field is noted after it, and for a unit of a "
-          "university '; unit of <university> (<intermediary_id>): its website <host> is on "
-          "<domain>' (see part_of).", required=True),
+          "same_country, same_domain), 'same_name_same_place' (one source lists the same "
+          "name in the same city and state, of the same kind, more than once: several EINs of "
+          "one community foundation, such as its supporting organizations and funds), 'listed "
+          "as the same organization's page' (the source says so), or 'override: <reason>' (a "
+          "maintainer's row in sources/overrides.csv). A maintainer's correction of a field is "
+          "noted after it, and for a unit of a university '; unit of <university> "
+          "(<intermediary_id>): its website <host> is on <domain>' (see part_of).",
+          required=True),
     Field("status", "string", "How the source fared in the run that built this release.",
           required=True, enum=("fresh", "carried_forward", "missing")),
     Field("records", "integer", "Number of listings the source contributed.", required=True,

@@ -16,7 +16,8 @@ define(
           "it. The IRS BMF's is kept only when the record names no in-care-of person, whose "
           "own mailing address it would otherwise be."),
     Field("ntee_code", "string", "National Taxonomy of Exempt Entities code the IRS assigned "
-          "(T31: community foundations).", pattern=r"^[A-Z0-9]{3,5}$"),
+          "(T31: community foundations; empty when the BMF gives none).",
+          pattern=r"^[A-Z0-9]{3,5}$"),
     Field("ruling_year", "integer", "Year of the IRS ruling or determination letter that "
           "recognised the exemption (from RULING, YYYYMM); empty when the BMF gives none "
           "(000000).", minimum=1800, maximum=2100),
@@ -32,9 +33,11 @@ define(
 
 IRS_BMF_FOUNDATIONS = Table(
     name="irs_bmf_foundations",
-    description="Community foundations (NTEE T31) in the IRS Exempt Organizations Business "
-    "Master File extract, one row per EIN across the four regional files. Names, cities and "
-    "codes are as the IRS gives them (upper case); the in-care-of name is never included.",
+    description="Community foundations in the IRS Exempt Organizations Business Master File "
+    "extract, one row per EIN across the four regional files: public charities whose codes, "
+    "assets and name say they pool gifts to serve a place (NTEE T31 alone is not enough; see "
+    "sources/community_foundation.py). Names, cities and codes are as the IRS gives them "
+    "(upper case); the in-care-of name is never included.",
     columns=("record_id", "ein", "name", "sort_name", "kind", "street", "city", "state", "zip",
              "country", "service_area", "ntee_code", "ruling_year", "asset_amount",
              "income_amount", "revenue_amount", "source_url", "retrieved_at"),

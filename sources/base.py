@@ -128,7 +128,8 @@ class Source:
     max_drop: float = 0.5  # fail when a refresh yields under (1 - max_drop) x the last good count
     needs: tuple[str, ...] = ()
     # Rules beyond the record count, e.g. "every state that had agencies still has some":
-    # health(records, profile of the last good records) -> problem or None (stops the publish).
+    # health(records, profile of the last good records) -> problem or None (the records are then
+    # not published: the source is carried forward from its last good snapshot, or left out).
     health: Callable[[pd.DataFrame, Mapping | None], str | None] | None = None
     profile: Callable[[pd.DataFrame], dict] | None = None
     # A rule whose failure only warns (the data is usable but older than it should be):

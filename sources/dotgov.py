@@ -29,10 +29,21 @@ state (two "Town of Dayton" in Wisconsin: Richland Center and Waupaca). All gene
 governments of one state are one organization. An election domain ("… - Election" type, or an
 election office's name) is another website of its government: a "Hamilton County Supervisor of
 Elections" domain joins "Hamilton County" of its state when that government is in the file
-(otherwise it stays unlisted). An organization is identified by its domains: its listing's
-``source_key`` is its primary domain (no vote/election word; most words of its name; shortest;
-alphabetical), the website; ``websites`` holds all of them. A folded election domain takes its
-government's record_id, level and unit in ``dotgov_domains``.
+(otherwise it stays unlisted). A government's own domain registered by one of its departments
+is the government's: a State-typed domain that is the state's name or USPS code (``ohio.gov``
+"State of Ohio, Office of IT", ``maryland.gov`` "Department of Information Technology") belongs
+to the state's government, and a department whose name begins with its government and whose
+domain spells that government (``greenecountyohio.gov`` "Greene County Data Processing",
+``hamiltoncountyohio.gov`` "Hamilton County Telecommunications") is that government (unit
+'general', its name the government's: "Greene County"). An organization is identified by its
+domains: its listing's ``source_key`` is its primary domain (a state's own portal first, the
+state's name then its code: ``ohio.gov`` over ``ohioag.gov``; then no vote/election word; most
+words of its name; shortest; alphabetical), the website; ``websites`` holds all of them. Its
+name is the government's own ("State of Ohio", "Lake County, Ohio") when one of its domains is
+registered under it (the most common), else the primary domain's organization name, cut to the
+government it begins with when that is a department's ("Greene County Data Processing" ->
+"Greene County"). A folded election domain takes its government's record_id, level and unit in
+``dotgov_domains``.
 
 Listings: ``record_id`` is 'dotgov:<canonical name>:<state>' (city-level: ':<city>' too; a
 state's government: 'dotgov:state-government:<state>'), from the organization, not row order.
@@ -48,6 +59,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,6 +69,7 @@ import pandera.pandas as pa
 import us
 
 from geography import usps_code
+from geography.states import STATES
 from schemas.dotgov import DOTGOV_DOMAINS, KEPT_DOMAIN_TYPES
 from schemas.table import pandera_schema
 from sources.base import Source, fetch_single, only_page
@@ -294,17 +307,73 @@ def election_government(organization_name: str) -> str | None:
     return text or None
 
 
-def primary_domain(domains: list[str], canonical: str) -> str:
-    """The organization's main website: no vote/election word; most words of its name in the
-    domain ('bouldercounty.gov' over 'boulderodm.gov'); shortest; alphabetical."""
+def primary_domain(domains: list[str], canonical: str,
+                   front_doors: tuple[str, ...] = ()) -> str:
+    """The organization's main website: one of its ``front_doors`` (labels, in order: a state's
+    name then its code, 'ohio' then 'oh'), then no vote/election word; most words of its name in
+    the domain ('bouldercounty.gov' over 'boulderodm.gov'); shortest; alphabetical."""
     words = [w for w in canonical.split() if len(w) > 1 and w not in _LINKING | {"the"}]
 
-    def rank(domain: str) -> tuple[bool, int, int, str]:
+    def rank(domain: str) -> tuple[int, bool, int, int, str]:
         label = domain.removesuffix(".gov").replace("-", "")
-        return (bool(_VOTE_DOMAIN.search(label)), -sum(w in label for w in words), len(domain),
-                domain)
+        door = front_doors.index(label) if label in front_doors else len(front_doors)
+        return (door, bool(_VOTE_DOMAIN.search(label)), -sum(w in label for w in words),
+                len(domain), domain)
 
     return min(domains, key=rank)
+
+
+def state_front_doors(state: str | None) -> tuple[str, ...]:
+    """The domain labels that are a state's own portal: its name, then its USPS code
+    ('ohio', 'oh'; 'newjersey', 'nj'; 'guam', 'gu')."""
+    if not state:
+        return ()
+    names = [name for name, abbr in _state_names().items() if abbr == state]
+    return (*(n.replace(" ", "") for n in names), state.lower())
+
+
+def is_own_name(name: str, state: str | None = None) -> bool:
+    """Whether a name is just a government's ('City of Dayton', 'Lake County, Ohio', 'State of
+    Ohio'), not its board's, office's or department's."""
+    text = _without_state(_norm(name), state)
+    return bool(text) and (_pure(text) is not None or _is_state_government(text))
+
+
+def government_part(organization_name: str, state: str | None = None) -> str | None:
+    """The government a department's name begins with, as written: 'Greene County Data
+    Processing' -> 'Greene County', 'State of Ohio, Office of IT' -> 'State of Ohio'; None
+    when it begins with none (or is one itself)."""
+    name = " ".join(organization_name.split())
+    candidates = [name.split(sep)[0] for sep in (",", " - ", " / ") if sep in name]
+    words = name.split()
+    candidates += [" ".join(words[:k]) for k in range(len(words) - 1, 1, -1)]
+    for candidate in candidates:
+        candidate = candidate.strip(" ,-/")
+        if candidate != name and is_own_name(candidate, state):
+            return candidate
+    return None
+
+
+def spells_government(domain: str, government: str, state: str | None) -> bool:
+    """Whether a domain is the government's own name: 'greenecountyohio.gov' for "Greene
+    County" in OH ('greenecounty', 'greene', 'countyofgreene', each with or without the
+    state's name or code after it); 'ohio.gov' or 'oh.gov' for "State of Ohio"."""
+    label = domain.removesuffix(".gov").replace("-", "")
+    doors = state_front_doors(state)
+    text = _without_state(_norm(government), state)
+    if _is_state_government(text):
+        return label in doors
+    match = _PREFIX.match(text)
+    if match:
+        level, place = text.split(" ")[0], match["place"]
+    else:
+        match = _SUFFIX.match(text)
+        if not match:
+            return False
+        level, place = text.rsplit(" ", 1)[1], match["place"]
+    place = place.replace(" ", "")
+    wanted = {place + level, place, f"{level}of{place}"}
+    return any(label == w + door for w in wanted for door in ("", *doors))
 
 
 # --- parsing ----------------------------------------------------------------------------------
@@ -322,6 +391,7 @@ class _Row:
     state: str | None
     unit: str | None = None
     key: tuple | None = None
+    government_name: str | None = None  # a department's row that is its government's domain
 
 
 def clean_city(text: str, state: str | None) -> str | None:
@@ -424,11 +494,13 @@ def _group(rows: list[_Row]) -> None:
     listed). Election offices join their government when it is in the file."""
     for row in rows:
         row.level, row.unit = classify(row.organization_name, row.domain_type, row.state)
+        if row.unit != "general" and not row.election:
+            _own_domain_of_its_government(row)
     by_name: dict[tuple, list[tuple]] = {}  # (level, unit, canonical, state) -> keys with city
     for row in rows:
         if row.unit is None:
             continue
-        canonical = canonical_name(row.organization_name, row.state)
+        canonical = canonical_name(row.government_name or row.organization_name, row.state)
         if row.level == "state" and row.unit == "general":
             row.key = ("state", "general", "state government", row.state, "")
         else:
@@ -446,6 +518,21 @@ def _group(rows: list[_Row]) -> None:
         if row.unit is None and (row.election or _ELECTION_NAME.search(_norm(
                 row.organization_name))):
             row.key = _election_key(row, by_name)
+
+
+def _own_domain_of_its_government(row: _Row) -> None:
+    """A department's row whose domain is its government's own (``ohio.gov`` of "State of Ohio,
+    Office of IT", ``maryland.gov`` of a state IT department, ``greenecountyohio.gov`` of
+    "Greene County Data Processing") is the government's: unit 'general', named as it."""
+    if row.level == "state" and row.domain.removesuffix(".gov").replace("-", "") in (
+            state_front_doors(row.state)):
+        row.unit = "general"
+        return
+    if row.level not in ("city", "county"):
+        return
+    government = government_part(row.organization_name, row.state)
+    if government and spells_government(row.domain, government, row.state):
+        row.unit, row.government_name = "general", government
 
 
 def _election_key(row: _Row, by_name: Mapping[tuple, list[tuple]]) -> tuple | None:
@@ -511,7 +598,8 @@ def parse(snapshot: Snapshot) -> Parsed:
     for row in rows:
         if row.key is not None:
             members.setdefault(row.key, []).append(row)
-    primary = {primary_domain([r.domain for r in group], _name_words(key))
+    primary = {primary_domain([r.domain for r in group], _name_words(key),
+                              state_front_doors(key[3]) if key[0] == "state" else ())
                for key, group in members.items()}
     level_unit = {key: (key[0], key[1]) for key in members}
     frame = pd.DataFrame({
@@ -547,11 +635,14 @@ def to_listings(records: pd.DataFrame) -> pd.DataFrame:
         "; ".join)
     cities = ordered.dropna(subset=["city"]).groupby("record_id", sort=False)["city"].first()
     main = listed[listed["is_primary_domain"].astype(bool)].set_index("record_id")
+    names = ordered.groupby("record_id", sort=False)["organization_name"].agg(list)
     return pd.DataFrame({
         "record_id": main.index,
         "source": "dotgov",
         "source_key": main["domain"].to_numpy(),
-        "name": main["organization_name"].to_numpy(),
+        "name": [listing_name(names[record_id], row.organization_name, row.domain,
+                              row.domain_type, row.government_unit, row.state)
+                 for record_id, row in zip(main.index, main.itertuples(), strict=True)],
         "kind": "local_government",
         "website": ("https://" + main["domain"]).to_numpy(),
         "websites": websites.reindex(main.index).to_numpy(),
@@ -564,6 +655,38 @@ def to_listings(records: pd.DataFrame) -> pd.DataFrame:
         "source_url": main["source_url"].to_numpy(),
         "retrieved_at": main["retrieved_at"].to_numpy(),
     })
+
+
+def listing_name(names: list[str], primary: str, domain: str, domain_type: str,
+                 unit: str | None, state: str | None) -> str:
+    """A government's name, not a department's: the most common of its domains' names that is
+    just the government ('State of Ohio' over 'State of Ohio, Office of IT'; ties: the primary
+    domain's, then the shortest); else the government the primary domain's name begins with
+    when that domain spells it ('Greene County Data Processing' at greenecountyohio.gov ->
+    'Greene County'); else the primary domain's name when it names the government (its
+    governing body included: 'Alcorn County Board of Supervisors'), cut to the government it
+    begins with when it is a department's; a state's IT department ('Department of Information
+    Technology', maryland.gov) -> 'State of Maryland'. A department's listing keeps its own
+    name."""
+    state = state if isinstance(state, str) else None
+    if unit != "general":
+        return primary
+    own = [" ".join(n.split()) for n in names if is_own_name(n, state)]
+    if own:
+        counts = Counter(own)
+        clean = " ".join(primary.split())
+        return min(counts, key=lambda n: (-counts[n], n != clean, len(n), n))
+    level, _ = domain_level(domain_type)
+    government = government_part(primary, state)
+    if government and level != "state" and spells_government(domain, government, state):
+        return government  # its own domain: the government, whoever registered it
+    if classify(primary, domain_type, state)[1] == "general":
+        return primary
+    if government:
+        return government
+    if level == "state" and state in STATES:
+        return f"State of {STATES[state][1]}"
+    return primary
 
 
 def general_governments(records: pd.DataFrame) -> int:

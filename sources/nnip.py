@@ -105,7 +105,7 @@ def parse(snapshot: Snapshot) -> Parsed:
         raise ParseError("nnip", URL, "the snapshot holds no pages", "the partner listing page")
     listing = snapshot.pages[0]
     # A listing with no profile links yields no rows rather than an error: the blocking
-    # record-count check then stops the publish, so a re-themed listing cannot publish empty.
+    # record-count check then carries it forward, so a re-themed listing cannot publish empty.
     links = profile_links(snapshot.body(listing), listing.url)
     rows: list[dict[str, Any]] = []
     for url, listing_label in links.items():

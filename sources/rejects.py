@@ -3,7 +3,8 @@
 One malformed record must not throw away a whole source. A parser catches what it cannot read
 per record (``RecordProblem``) and validates its rows with ``keep_valid_rows``; both produce
 ``Rejection`` rows for the published ``rejected_records`` table, and the rest of the source is
-published. Only when rejects exceed a share of the source does a blocking check stop the publish.
+published. Only when rejects exceed a share of the source does a check set this run's records
+aside (the source is then carried forward from its last good snapshot).
 """
 
 from __future__ import annotations

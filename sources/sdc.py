@@ -45,7 +45,8 @@ class SdcSettings(SourceSettings):
 
     expected_leads: int = Field(
         EXPECTED_LEADS, ge=0, validation_alias="INTERMEDIARIES_SDC_EXPECTED_LEADS",
-        description="Lead agencies expected; any other number stops the publish.")
+        description="Lead agencies expected; any other number and the agencies read "
+        "are not published (the source is carried forward).")
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "aside", "footer", "form",
                    "svg", "iframe", "head", "button", "select"})
@@ -179,7 +180,7 @@ def parse(snapshot: Snapshot) -> Parsed:
             agencies = parse_state_page(snapshot.body(page), page.url)
         except NoAgencies:
             # A state page that lost its agency list yields no agencies; the blocking
-            # expected_shape check (missing states, lead count) then stops the publish.
+            # expected_shape check (missing states, lead count) then carries it forward.
             continue
         for row in agencies:
             rows.append({**row, "retrieved_at": page.retrieved_at})

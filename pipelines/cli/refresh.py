@@ -31,7 +31,8 @@ def refresh(replay: str | None = None, sample: bool = False, output_dir: str | N
             snapshot_dir: str | None = None, verbose: bool = False) -> int:
     """Fetch every source (or replay snapshots), publish a release and print a report.
     Returns the exit code: 0 done, 1 the run failed or there is no release at all, 2 a bad
-    setting or another refresh running."""
+    setting or another refresh running, 3 done, but a source's data failed its own checks (it
+    was carried forward from its last good snapshot, or left out; the report names it)."""
     try:
         settings = run_settings(PipelineSettings.from_env(), replay=replay, sample=sample,
                                 output_dir=output_dir, snapshot_dir=snapshot_dir)
@@ -102,12 +103,16 @@ def report(run: RefreshRun) -> int:
         if records.sample:
             line += "  [sample]"
         print(line)
-        if records.problem:
+        if records.failed_checks and records.strict:
+            kept = ("carried forward from its last good snapshot"
+                    if records.status == "carried_forward" else
+                    "left out: it has no good snapshot yet")
+            print(f"  {'':14} FAILED ITS CHECKS: {records.check_problem}")
+            print(f"  {'':14} not published from this run; {kept}")
+        elif records.failed_checks:
+            print(f"  {'':14} warning (sample run): {records.check_problem}")
+        elif records.problem:
             print(f"  {'':14} skipped: {records.problem}")
-        for problem in (records.count_problem, records.shape_problem):
-            if problem:
-                verdict = "STOPPED" if records.strict else "warning (sample run)"
-                print(f"  {'':14} {verdict}: {problem}")
         stale = source_named(name).stale if name in SOURCE_NAMES else None
         if stale and len(records.records) and (problem := stale(records.records)):
             print(f"  {'':14} warning: {problem}")  # published anyway: the file is usable
@@ -147,4 +152,19 @@ def report(run: RefreshRun) -> int:
               "look around with the bundled sample, or check the network and run `make run` "
               "again.", file=sys.stderr)
         return 1
+    failed = failed_sources(run)
+    if failed:
+        print(f"\nFailed their checks (exit code {FAILED_CHECKS}): {', '.join(failed)}. Their "
+              "data from this run was not published; the other sources were. See the lines "
+              "above for what each expected.", file=sys.stderr)
+        return FAILED_CHECKS
     return 0
+
+
+FAILED_CHECKS = 3  # the exit code of a run in which a source's data failed its checks
+
+
+def failed_sources(run: RefreshRun) -> list[str]:
+    """The sources whose data from this run failed their own checks (strict runs only)."""
+    return [name for name, records in run.records.items()
+            if records is not None and records.failed_checks and records.strict]

@@ -1,6 +1,7 @@
 """``intermediaries status``: what each source last did (fresh, carried forward or missing,
-with counts and problems), read from the release's ``source_status`` table, and the changes
-since the release before."""
+with counts and problems), read from the newest run report beside the releases
+(``outputs/runs/``) when there is one, else from the release's ``source_status`` table (how the
+sources stood when the release was built), and the changes since the release before."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from pipelines.cli.release_reader import (
     release_info,
     resolve_release,
 )
-from pipelines.publish.folders import PACKAGE_FILE
+from pipelines.publish.folders import PACKAGE_FILE, RELEASES
+from pipelines.publish.run_report import latest_run_report
 
 COLUMNS = ("source", "status", "records", "retrieved_at", "problem")
 
@@ -50,6 +52,21 @@ def show_status(release: Path | None) -> None:
             f"{n} {kind}" for kind, n in changes.items()) or "none") + " (changes.csv)")
     elif changes is not None:
         out.print("First release: no earlier release to compare with.")
+    run = latest_run_report(outputs_of(path))
+    if run is not None:
+        release = run.get("release") or {}
+        outcome = (f"published {release.get('version')}" if release.get("published")
+                   else f"kept the release ({release.get('reason')})")
+        out.print(f"Last run {run.get('finished_at')} ({run.get('mode')}): {outcome}")
+        if run.get("failed_checks"):
+            out.print("[red]Failed their checks in that run (not published from it; carried "
+                      f"forward or left out): {escape(', '.join(run['failed_checks']))}[/]")
+        rows = [{"source": s["source"], "status": s["status"], "records": s["records"],
+                 "retrieved_at": s.get("retrieved_at"),
+                 "problem": s.get("problem") or s.get("check_problem")}
+                for s in run.get("sources", [])] or rows
+    else:
+        out.print("How the sources stood when this release was built:")
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for column in COLUMNS:
         table.add_column(column.replace("_", " "), overflow="fold",
@@ -57,3 +74,12 @@ def show_status(release: Path | None) -> None:
     for row in rows:
         table.add_row(*(escape(cell(row.get(c))) for c in COLUMNS))
     out.print(table)
+
+
+def outputs_of(database: Path) -> Path:
+    """The output folder a release's DuckDB file belongs to: ``<outputs>/releases/<version>/``
+    (or ``<outputs>/current/``) holds it, or ``<outputs>/`` itself (a release of old)."""
+    folder = database.resolve().parent
+    if folder.parent.name == RELEASES:
+        return folder.parent.parent
+    return folder.parent if (folder.parent / RELEASES).is_dir() else folder

@@ -1,8 +1,13 @@
 """Parse one source's snapshot into validated records, falling back to its last good one.
 
 Plain functions, so the rules are tested without Dagster: a source that cannot be parsed, or
-whose records fail its checks (far fewer than last time, too many unreadable), is reported by
-name and its last good records are carried forward with their original retrieved-at.
+whose records fail its checks (under its floor, far fewer than last time, too many unreadable,
+its own shape check), is treated as an unreachable one: reported by name, its last good records
+carried forward with their original retrieved-at, or left out (status ``missing``) when it has
+none, so one source's bad day never holds the others back. The failed check stays on the
+result (``count_problem``, ``shape_problem``, ``reject_problem``) for the run's report. A run
+that is not strict (the bundled sample, partial by design) keeps the fresh records and only
+warns.
 """
 
 from __future__ import annotations
@@ -42,9 +47,28 @@ class SourceRecords:
     count_problem: str | None = None
     shape_problem: str | None = None
     floor: int = 0
-    strict: bool = True  # False: check failures warn instead of stopping the publish
+    strict: bool = True  # False: check failures warn and the fresh records are kept
     rejected: list[Rejection] = field(default_factory=list)  # quarantined, published apart
-    reject_problem: str | None = None  # too many rejects: stops the publish
+    reject_problem: str | None = None  # too many rejects
+
+    @property
+    def check_problem(self) -> str | None:
+        """The first of the source's own checks that the records read in this run failed."""
+        return self.count_problem or self.shape_problem or self.reject_problem
+
+    def run_facts(self) -> dict[str, object]:
+        """How the source fared in this run, for the run's report (not the release)."""
+        return {"source": self.source, "status": self.status, "records": len(self.records),
+                "retrieved_at": self.retrieved_at, "url": self.url,
+                "failed_checks": self.failed_checks and self.strict,
+                "check_problem": self.check_problem, "problem": self.problem,
+                "skipped": self.skipped, "sample": self.sample}
+
+    @property
+    def failed_checks(self) -> bool:
+        """Whether this run's data failed the source's checks (so it was carried forward or
+        left out, or, in a run that is not strict, kept with a warning)."""
+        return self.check_problem is not None
 
 
 def count_problem(source: Source, count: int, previous: int | None, floor: int,
@@ -77,8 +101,10 @@ def parse_source(
     state_root: Path,
     floor: int | None = None,
     max_reject_share: float = 0.05,
+    strict: bool = True,
 ) -> SourceRecords:
-    """Parse the fetched snapshot; on failure carry the last good snapshot's records forward.
+    """Parse the fetched snapshot; when it cannot be read or fails the source's checks (and the
+    run is ``strict``), carry the last good snapshot's records forward, or leave the source out.
 
     ``state_root`` holds the LAST_GOOD markers: the live snapshot archive for live runs, a
     folder of the run's own for replays, so a sample never becomes a live run's last good. A
@@ -87,6 +113,7 @@ def parse_source(
     last_good = _read_last_good(state_root, source.name)
     previous_count = last_good["records"] if last_good else None
     problem = fetched.problem
+    failed: SourceRecords | None = None  # fresh records that failed the checks (strict runs)
     if fetched.snapshot is not None:
         try:
             result = _parse(source, Path(fetched.snapshot), fetched, "fresh")
@@ -105,11 +132,33 @@ def parse_source(
                     result.records, last_good.get("profile") if last_good else None)
                 if result.shape_problem and fetched.url not in result.shape_problem:
                     result.shape_problem += f" ({fetched.url})"
-            if not (result.count_problem or result.shape_problem or result.reject_problem):
+            result.strict = strict
+            if not result.failed_checks:
                 profile = source.profile(result.records) if source.profile else None
                 write_last_good(state_root, load_snapshot(Path(fetched.snapshot)),
                                 len(result.records), profile)
-            return result
+                return result
+            if not strict:
+                return result  # kept, with the checks' warnings
+            failed, problem = result, _failed_checks_problem(result)
+    result = _fallback(source, fetched, last_good, problem, previous_count)
+    if failed is not None:  # what the fresh data failed, for the run's report and checks
+        result.count_problem = failed.count_problem
+        result.shape_problem = failed.shape_problem
+        result.reject_problem = failed.reject_problem
+        result.floor = failed.floor
+    result.strict = strict
+    return result
+
+
+def _failed_checks_problem(result: SourceRecords) -> str:
+    """The problem a strict run reports for fresh records that failed the source's checks."""
+    return f"{result.check_problem}; failed its checks, so not published"
+
+
+def _fallback(source: Source, fetched: FetchOutcome, last_good: dict | None,
+              problem: str | None, previous_count: int | None) -> SourceRecords:
+    """The last good snapshot's records (carried forward), or none (missing)."""
     if last_good and last_good["snapshot"] != fetched.snapshot:
         try:
             result = _parse(source, Path(last_good["snapshot"]), fetched, "carried_forward")

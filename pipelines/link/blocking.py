@@ -2,6 +2,8 @@
 
 - **site pairs**: listings sharing a site key, shared-host path or Meetup group
   (``site_keys``); the same organization, subject to the rules;
+- **same-place pairs**: one source's listings of one normalised name, city, state and kind
+  (``same_place_pairs``), each with the first of its group;
 - **name pairs**: listings of different sources in one name block (``name_blocks``: the same
   place, state or registrable domain, with the same first or last word or whole name, and the
   same marks) and one length band, then the cheap checks in SQL: the rules, lengths within the
@@ -30,6 +32,12 @@ def site_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Pairs sharing a site key, shared-host path or Meetup group, with the rules applied:
     listings of one source link only when their names agree too."""
     return con.execute(query("site_pairs", max_site_block=MAX_SITE_BLOCK)).df()
+
+
+def same_place_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One source's listings of one name in one place and of one kind, each paired with the
+    first of its group (columns a, b)."""
+    return con.execute(query("same_place_pairs")).df()
 
 
 def name_pairs(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, int]:

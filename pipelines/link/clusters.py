@@ -3,10 +3,11 @@ union breaking a rule, then each cluster's anchor and each listing's reason.
 
 Rules that always hold (checked on whole clusters, so no chain of links can break them):
 listings of one source stay apart unless that source lists one organization twice (the same
-name and website); governments of different levels never link; a local government never
-links with a civic tech group; a university never links with another kind; listings with
-different departments never link; a maintainer's ``never_link`` pair stays apart. A
-maintainer's ``force_link`` is the one exception.
+name and website, or the same name, place and kind without websites telling them apart);
+governments of different levels never link; a local government never links with a civic tech
+group; a university never links with another kind; listings with different departments never
+link; a maintainer's ``never_link`` pair stays apart. A maintainer's ``force_link`` is the one
+exception.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class Clusters:
             rows = self._rows
             state = {
                 "sources": {int(rows["src"][root]): (int(rows["nid"][root]),
-                                                     int(rows["site"][root]))},
+                                                     int(rows["site"][root]),
+                                                     int(rows["place"][root]))},
                 "level": int(rows["level"][root]),
                 "department": int(rows["department"][root]),
                 "kinds": {int(rows["kind_class"][root])},
@@ -93,7 +95,7 @@ class Clusters:
 def _compatible(sa: dict, sb: dict) -> bool:
     for source, rep in sb["sources"].items():
         other = sa["sources"].get(source)
-        if other is not None and (other != rep or rep[1] == 0):
+        if other is not None and not _listed_twice(other, rep):
             return False
     if sa["level"] and sb["level"] and sa["level"] != sb["level"]:
         return False
@@ -105,6 +107,15 @@ def _compatible(sa: dict, sb: dict) -> bool:
     if sa["never"] and sb["never"]:
         return not any((index, 1 - side) in sa["never"] for index, side in sb["never"])
     return True
+
+
+def _listed_twice(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
+    """Whether one source's two listings (name, site, place codes) are one organization: the
+    same name and the same website, or the same name, place and kind and no website."""
+    (name_a, site_a, place_a), (name_b, site_b, place_b) = a, b
+    if name_a != name_b or site_a != site_b:
+        return False
+    return site_a != 0 or (place_a == place_b and place_a != 0)
 
 
 def link_reasons(edges: Sequence[Edge], clusters: Clusters, anchors: Mapping[int, int],

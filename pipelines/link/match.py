@@ -22,16 +22,19 @@ to the rules below). Name candidates need the place (same city; same state when 
 city and the name is not used in several cities there) or the website (same registrable
 domain, and no other one) to agree, then an absolute edit distance on the normalised names
 within ``thresholds.EDITS_BY_LENGTH``, every differing word being a typo of the other.
-Each accepted link carries its reason (``same_website``, ``same_meetup_group``,
-``same_shared_host_path``, ``name_similarity=0.97; same_city``).
+One source's listings of one normalised name in one city and state, of one kind, are one
+organization too (several EINs of one community foundation: its supporting organizations and
+funds). Each accepted link carries its reason (``same_website``, ``same_meetup_group``,
+``same_shared_host_path``, ``name_similarity=0.97; same_city``, ``same_name_same_place``).
 
 Rules that always hold (checked on whole clusters, so no chain of links can break them):
 listings of one source stay apart unless that source lists one organization twice (the same
-name and website); governments of different levels never link; a ``local_government`` never
-links with a civic tech group; a university never links with another kind (units of
-universities are linked by ``part_of`` instead, ``pipelines.link.units``); listings with
-different departments never link; a maintainer's ``never_link`` pair stays apart. A
-maintainer's ``force_link`` is the one exception. Links are
+name and website, or the same name, place and kind and no website telling them apart);
+governments of different levels never link; a ``local_government`` never links with a civic
+tech group; a university never links with another kind (units of universities are linked by
+``part_of`` instead, ``pipelines.link.units``); listings with different departments never
+link; a maintainer's ``never_link`` pair stays apart. A maintainer's ``force_link`` is the one
+exception. Links are
 applied strongest first (then by closeness of the names, then by key), so the clusters never
 depend on row order. Blocking and the cheap checks run in DuckDB, the edit distances in
 rapidfuzz on integer codes, so the same code links the pipeline's few thousand listings (2,000
@@ -51,7 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipelines.link.blocking import name_pairs, site_pairs
+from pipelines.link.blocking import name_pairs, same_place_pairs, site_pairs
 from pipelines.link.clusters import Clusters, cluster_anchors, link_reasons
 from pipelines.link.edges import OVERRIDE, Edge
 from pipelines.link.features import (
@@ -61,7 +64,7 @@ from pipelines.link.features import (
     name_texts,
     rule_codes,
 )
-from pipelines.link.scoring import score_name_pairs, site_edges
+from pipelines.link.scoring import same_place_edges, score_name_pairs, site_edges
 from schemas.codes import kinds_in_link_class
 
 # The kinds the rules keep apart: a local government never links with a civic tech group.
@@ -132,9 +135,11 @@ def _find_links(listings: pd.DataFrame) -> _Found:
         names = name_texts(con)
         site = site_pairs(con)
         name, compared = name_pairs(con)
+        same_place = same_place_pairs(con)
         codes = rule_codes(con)
-    edges = site_edges(site, names) + score_name_pairs(name, names)
-    return _Found(edges, codes, compared + len(site))
+    edges = (site_edges(site, names) + score_name_pairs(name, names)
+             + same_place_edges(same_place))
+    return _Found(edges, codes, compared + len(site) + len(same_place))
 
 
 def _strongest_first(edges: list[Edge], keys: np.ndarray) -> list[Edge]:

@@ -13,7 +13,13 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from pipelines.link.edges import SAME_NAME, SITE_REASONS, Edge
+from pipelines.link.edges import (
+    SAME_NAME,
+    SAME_NAME_SAME_PLACE,
+    SAME_PLACE_REASON,
+    SITE_REASONS,
+    Edge,
+)
 from pipelines.link.thresholds import EDITS_BY_LENGTH, MAX_EDITS, PAIR_CHUNK, THREADS
 
 
@@ -110,3 +116,10 @@ def site_edges(pairs: pd.DataFrame, names: np.ndarray) -> list[Edge]:
     return [Edge(int(a), int(b), int(p), float(s), SITE_REASONS[int(p)])
             for a, b, p, s in zip(pairs["a"], pairs["b"], pairs["priority"], scores,
                                   strict=True)]
+
+
+def same_place_edges(pairs: pd.DataFrame) -> list[Edge]:
+    """One source's listings of one name in one place (``blocking.same_place_pairs``): the
+    weakest links, tried last."""
+    return [Edge(int(a), int(b), SAME_NAME_SAME_PLACE, 1.0, SAME_PLACE_REASON)
+            for a, b in zip(pairs["a"], pairs["b"], strict=True)]

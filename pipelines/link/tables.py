@@ -94,16 +94,24 @@ class Release:
     change_summary: Mapping[str, object] | None = None
     # each published table against its schema (``changes`` is checked where it is made)
     schema_checks: Mapping[str, SchemaCheck] = field(default_factory=dict)
+    # how each source fared in the run (SourceRecords.run_facts): the run's report, never
+    # part of the release's identity or tables
+    run_sources: tuple[Mapping[str, object], ...] = ()
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
 
 def inputs_fingerprint(parts: list[tuple[str, str, str | None]]) -> str:
-    """(source, status, snapshot fingerprint) for every source plus the code version."""
+    """(source, what its data is, snapshot fingerprint) for every source plus the code version.
+
+    What the release is made of, never how the run went: a source's status (fresh, carried
+    forward) belongs to the run's report, so a run in which one source is carried forward and
+    every other returns the same bytes has the fingerprint of the release it would replace and
+    publishes nothing new. A source left out (no snapshot) changes it, as does sample data."""
     digest = hashlib.sha256(code_version().encode())
-    for source, status, fingerprint in sorted(parts):
-        digest.update(f"\n{source}\0{status}\0{fingerprint}".encode())
+    for source, what, fingerprint in sorted(parts):
+        digest.update(f"\n{source}\0{what}\0{fingerprint}".encode())
     return digest.hexdigest()
 
 
@@ -163,8 +171,7 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
         tables=tables,
         schemas=tuple(schemas),
         fingerprint=inputs_fingerprint(
-            [(r.source, f"{r.status}{' sample' if r.sample else ''}", r.fingerprint)
-             for r in results]
+            [(r.source, "sample" if r.sample else "data", r.fingerprint) for r in results]
             + [("settings", "include_personal", str(include_personal))]
         ),
         sample=any(r.sample for r in results if r.status != "missing"),
@@ -177,4 +184,5 @@ def build_release(results: list[SourceRecords], include_personal: bool = False,
         warnings=merged.warnings,
         schema_checks={t.name: check_schema(t, tables[t.name], validated.get(t.name))
                        for t in schemas},
+        run_sources=tuple(r.run_facts() for r in results),
     )

@@ -4,9 +4,10 @@ Each source gets a local ``Site`` serving the pages of its replay snapshot under
 ``sources/sample/<source>/`` at their own paths (sources are read from
 ``sources.registry.SOURCES``, so one registered later is covered without changing this file).
 A ``Lab`` first runs one good live refresh from those sites (fetch, parse, LAST_GOOD, release
-published), then reruns it with one ``Fault`` injected into every site at once and reports, per
-source, what became of it: a named error with the last good records carried forward, a check
-that stopped the publish, a successful retry... and whether the published files changed.
+published), then reruns it with one ``Fault`` injected into every site at once (or into one
+site, the others answering as before) and reports, per source, what became of it: a named
+error with the last good records carried forward (also when the data failed the source's own
+checks), a successful retry... and whether the published files changed.
 
 The refresh is the pipeline's own code: ``pipelines.fetch.concurrent.fetch_all`` (``fetch_source``
 per source, one thread per host, in waves for sources that need another's records), then
@@ -244,8 +245,9 @@ class SourceRun:
 
     @property
     def blocking(self) -> str | None:
-        r = self.records
-        return r.count_problem or r.shape_problem or r.reject_problem
+        """A failed check on records about to be published (what would stop the publish);
+        a strict run never hands such records on: they are carried forward or left out."""
+        return self.records.check_problem if self.records.status == "fresh" else None
 
     @property
     def problem(self) -> str:
@@ -345,18 +347,21 @@ class Lab:
         for site in self.sites.values():
             site.stop()
 
-    def result(self, fault: str) -> Run:
-        """The run of a fault by name, run once and remembered."""
-        if fault not in self.results:
-            self.results[fault] = self.run(fault_named(fault))
-        return self.results[fault]
+    def result(self, fault: str, only: str | None = None) -> Run:
+        """The run of a fault by name (in every site, or only in source ``only``'s), run once
+        and remembered."""
+        key = fault if only is None else f"{fault}@{only}"
+        if key not in self.results:
+            self.results[key] = self.run(fault_named(fault), only)
+        return self.results[key]
 
-    def run(self, fault: Fault | None) -> Run:
-        """One refresh of every source with ``fault`` injected into every site."""
+    def run(self, fault: Fault | None, only: str | None = None) -> Run:
+        """One refresh of every source with ``fault`` injected into every site (or only into
+        source ``only``'s: the others answer as in the baseline)."""
         if self.baseline is not None:
             self._restore()
-        for site in self.sites.values():
-            site.reset(fault)
+        for name, site in self.sites.items():
+            site.reset(fault if only in (None, name) else None)
         started = time.monotonic()
         before = {s.name: last_good_retrieved_at(self.snapshots, s.name) for s in SOURCES}
         runs: dict[str, SourceRun] = {}

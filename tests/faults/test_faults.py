@@ -89,3 +89,28 @@ def test_each_source_ends_in_a_named_error_or_a_retry(lab, fault, source):
         assert cell.records.fingerprint == good.records.fingerprint
         assert cell.records.retrieved_at == cell.last_good_retrieved_at
     assert not cell.named(), f"{cell.problem!r} does not name the {', '.join(cell.named())}"
+
+
+@pytest.mark.parametrize("down", ["cfa", "dotgov"])
+def test_one_source_down_and_the_others_unchanged_publishes_no_new_version(lab, down):
+    """The source's status (fresh -> carried forward) is the run's, not the release's: with
+    the same bytes from every other source there is nothing new to publish."""
+    run = lab.result("http_500", only=down)
+    assert run.sources[down].outcome == "carried_forward"
+    assert all(r.outcome == "fresh" for name, r in run.sources.items() if name != down)
+    assert run.published != "written", run.published
+    assert run.hashes == lab.baseline.hashes
+
+
+@pytest.mark.parametrize("changed", ["irs_bmf", "nnip", "cfa", "dotgov"])
+def test_a_source_failing_its_checks_is_carried_forward_like_an_unreachable_one(lab, changed):
+    """A layout that no longer parses, or far fewer records: the last good records are carried
+    forward, the problem is named, nothing is stopped, and (the others unchanged) nothing new
+    is published."""
+    run = lab.result("layout_changed", only=changed)
+    cell = run.sources[changed]
+    assert cell.outcome == "carried_forward", cell.problem
+    assert cell.records.fingerprint == lab.baseline.sources[changed].records.fingerprint
+    assert not cell.named(), cell.problem
+    assert not [r.source for r in run.sources.values() if r.blocking]
+    assert run.published != "written" and run.hashes == lab.baseline.hashes

@@ -58,14 +58,25 @@ def foundations(parsed):
 # --- the recorded files ------------------------------------------------------------------------
 
 def test_only_community_foundations_are_kept(foundations):
+    """The rule of sources.community_foundation: T31 alone is not enough, other codes may be."""
     assert sorted(foundations.index) == [
-        "013456789", "131234567", "310000001", "310000003", "530000008", "660000001",
-        "720000001", "850000002", "980000003"]
-    assert set(foundations["ntee_code"]) == {"T31"}
+        "013456789", "131234567", "310000001", "310000003", "310000010", "310000011",
+        "530000008", "660000001", "720000001", "850000002", "980000003"]
+    assert foundations.loc["310000010", "ntee_code"] == "S20"  # with an endowment
+    assert pd.isna(foundations.loc["310000011", "ntee_code"])  # no NTEE code at all
     assert set(foundations["kind"]) == {"community_foundation"}
     # T30 public and T20 private foundations, blank NTEE codes and churches are passed over
     assert not {"112223334", "740000003", "310000002", "141112223", "340000009"} & set(
         foundations.index)
+    # ... and so are T31 rows that are not community foundations, and "... Community
+    # Foundations" that are private, corporate, police charities or hold $311
+    not_ones = {"310000004": "a 501(c)(4) association under T31",
+                "310000005": "a corporate private foundation",
+                "310000006": "a service club's charity under T31",
+                "310000007": "a police charity (P20)",
+                "310000009": "a family private foundation under T31Z",
+                "310000012": "S20 with $311 of assets"}
+    assert not set(not_ones) & set(foundations.index)
 
 
 def test_eins_and_zips_keep_their_leading_zeros(foundations):
@@ -136,13 +147,13 @@ def test_a_malformed_row_out_of_scope_is_not_rejected(parsed):
 
 def test_the_ntee_codes_are_a_parameter(tmp_path):
     snapshot = snapshot_of(tmp_path, recorded_files())
-    public = irs_bmf.parse(snapshot, ntee_codes=["t30 "]).records
-    assert sorted(public["ein"]) == ["112223334", "740000003"]
-    both = irs_bmf.parse(snapshot, ntee_codes=("T31", "T30")).records
-    assert len(both) == 11
-    configured = irs_bmf.SOURCE.configured(irs_bmf.IrsBmfSettings(ntee=("t30",)))
-    assert sorted(configured.parse(snapshot).records["ein"]) == ["112223334", "740000003"]
-    assert len(irs_bmf.SOURCE.parse(snapshot).records) == 9  # T31 unless configured
+    default = set(irs_bmf.parse(snapshot).records["ein"])
+    assert len(default) == 11
+    # only T30 (and blank) codes: the T31 and S20 community foundations are no longer kept,
+    # and the T30 public foundations still are not (their names name no community foundation)
+    assert sorted(irs_bmf.parse(snapshot, ntee_codes=["t30 "]).records["ein"]) == ["310000011"]
+    configured = irs_bmf.SOURCE.configured(irs_bmf.IrsBmfSettings(ntee=("t31",)))
+    assert set(configured.parse(snapshot).records["ein"]) == default - {"310000010"}  # S20
 
 
 def test_an_unclosed_quote_in_scope_is_rejected_with_what_it_swallowed(tmp_path):
@@ -234,7 +245,7 @@ def test_listings_are_keyed_by_ein_with_readable_names(parsed):
 def test_listings_merge_into_located_intermediaries(parsed):
     merged = merge_listings([irs_bmf.to_listings(parsed.records)])
     intermediaries, source_records = merged.intermediaries, merged.source_records
-    assert len(intermediaries) == len(source_records) == 9
+    assert len(intermediaries) == len(source_records) == 11
     dayton = intermediaries.set_index("name").loc["Greater Dayton Area Community Foundation Inc"]
     assert dayton["state"] == "OH" and dayton["kind"] == "community_foundation"
     assert dayton["latitude"] == pytest.approx(39.76, abs=0.2)
@@ -359,12 +370,30 @@ def test_the_replay_snapshot_parses():
 def test_the_kept_ntee_codes_are_a_setting(monkeypatch):
     from sources import irs_bmf
 
-    assert irs_bmf.ntee_codes("") == ("T31",)
+    assert irs_bmf.ntee_codes("") == ("T31", "T30", "T20", "S20")
     assert irs_bmf.ntee_codes("t31, T30") == ("T31", "T30")
     with pytest.raises(ValueError, match="not NTEE codes: XX"):
         irs_bmf.ntee_codes("T31,xx")
     variable = irs_bmf.NTEE_VARIABLE
     assert irs_bmf.IrsBmfSettings.model_validate({variable: "t31, T30"}).ntee == ("T31", "T30")
-    assert irs_bmf.IrsBmfSettings.model_validate({}).ntee == ("T31",)
+    assert irs_bmf.IrsBmfSettings.model_validate({}).ntee == irs_bmf.NTEE_CODES
     with pytest.raises(ValueError, match="expected comma-separated NTEE codes such as T31"):
         irs_bmf.IrsBmfSettings.model_validate({variable: "T31,xx"})
+
+
+def test_the_real_rhode_island_and_delaware_rows_publish_only_their_community_foundations(
+        tmp_path):
+    """The real candidate rows of the two state files (tests/fixtures/irs_bmf/labelled/) read by
+    the parser as a regional file: only the two labelled community foundations are published,
+    none of the T31 land trusts, clubs and family foundations, none of the corporate "...
+    Community Foundations"."""
+    real = (RECORDED / "labelled" / "eo_ri_de_2020-07_candidates.csv").read_bytes()
+    header = real.split(b"\r\n", 1)[0] + b"\r\n"
+    files = {"eo1.csv": real, "eo2.csv": header, "eo3.csv": header, "eo4.csv": header}
+    parsed = irs_bmf.parse(snapshot_of(tmp_path, files))
+    assert parsed.rejected == []
+    foundations = parsed.records.set_index("ein")
+    assert sorted(foundations.index) == ["222604963", "222804785"]
+    assert foundations.loc["222804785", ["name", "ntee_code", "state"]].tolist() == [
+        "DELAWARE COMMUNITY FOUNDATION", "T310", "DE"]
+    assert set(foundations["kind"]) == {"community_foundation"}

@@ -214,6 +214,28 @@ def test_validate_and_status_read_the_release(sample_release, tmp_path):
     assert "constraint" in invalid.output
 
 
+def test_status_shows_the_last_run_beside_the_release(sample_release, tmp_path):
+    """How the sources fared is the run's: status reads the newest run report, which says a
+    source failed its checks even when the release (unchanged) still says it was fresh."""
+    out = tmp_path / "out"
+    shutil.copytree(sample_release, out, symlinks=True)
+    status = run("status", "--release", str(out / "current"))
+    assert "Last run" in status.output and "(replay)" in status.output
+    report = json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text())
+    cfa = next(s for s in report["sources"] if s["source"] == "cfa")
+    cfa |= {"status": "carried_forward", "failed_checks": True,
+            "problem": "cfa: 3 records, down from 22 in the last good snapshot"}
+    report |= {"finished_at": "2099-01-01T00:00:00Z", "failed_checks": ["cfa"],
+               "release": {"published": False, "reason": "nothing new to publish"}}
+    (out / "runs" / "20990101T000000Z.json").write_text(json.dumps(report))
+    status = run("status", "--release", str(out / "current"))
+    assert status.exit_code == 0, status.output
+    assert "Last run 2099-01-01T00:00:00Z" in status.output
+    assert "kept the release (nothing new to publish)" in status.output
+    assert "Failed their checks in that run" in status.output and "cfa" in status.output
+    assert re.search(r"^cfa +carried_forward", status.output, re.M)
+
+
 # --- the README ------------------------------------------------------------------------------
 
 

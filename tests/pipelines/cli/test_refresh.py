@@ -97,6 +97,51 @@ def test_a_first_run_with_nothing_reachable_says_there_is_no_release(workdir):
     assert not (workdir / "outputs/intermediaries.duckdb").exists()
 
 
+def bmf_routes() -> dict[str, Reply]:
+    """The sample's four BMF files (9 community foundations) under /irs-soi/."""
+    from sources import irs_bmf
+
+    return {f"/irs-soi/{name}": Reply((sample_bodies("irs_bmf") / name).read_bytes(),
+                                      headers={"Content-Type": "text/csv"})
+            for name in irs_bmf.FILES}
+
+
+def test_a_first_run_with_the_bmf_under_its_floor_publishes_the_others_and_names_it(
+        workdir, monkeypatch):
+    """A source failing its own check is treated as an unreachable one: left out (it has no
+    good snapshot yet) and said so, the other sources published, a non-zero exit naming it."""
+    monkeypatch.setenv("INTERMEDIARIES_IRS_BMF_MIN_RECORDS", "300")  # the sample holds 9
+    with serve({"/organizations.json": Reply(SAMPLE_CFA), **bmf_routes()}) as server:
+        monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
+        monkeypatch.setenv("INTERMEDIARIES_IRS_BMF_URL", server.url + "/irs-soi/")
+        run = refresh()
+    assert run.exit_code == 3, run.stdout + run.stderr
+    assert "irs_bmf" in run.stderr and "Failed their checks" in run.stderr
+    assert "FAILED ITS CHECKS: irs_bmf: 9 records, expected at least 300" in run.stdout
+    assert "left out: it has no good snapshot yet" in run.stdout
+    live = workdir / "outputs"
+    status = {row.split(",")[0]: row for row in (live / "source_status.csv").read_text()
+              .splitlines()[1:]}
+    assert ",fresh," in status["cfa"] and ",missing," in status["irs_bmf"]
+    assert len((live / "irs_bmf_foundations.csv").read_text().splitlines()) == 1  # header only
+    assert "Code for" in (live / "intermediaries.csv").read_text()
+    assert not (workdir / "snapshots/irs_bmf/LAST_GOOD.json").exists()
+    report = json.loads(sorted((live / "runs").glob("*.json"))[-1].read_text())
+    assert report["failed_checks"] == ["irs_bmf"] and report["release"]["published"] is True
+
+
+def test_a_later_run_with_the_bmf_under_its_floor_carries_it_forward(workdir, monkeypatch):
+    with serve({"/organizations.json": Reply(SAMPLE_CFA), **bmf_routes()}) as server:
+        monkeypatch.setenv("INTERMEDIARIES_CFA_URL", server.url + "/organizations.json")
+        monkeypatch.setenv("INTERMEDIARIES_IRS_BMF_URL", server.url + "/irs-soi/")
+        assert refresh().exit_code == 0
+        monkeypatch.setenv("INTERMEDIARIES_IRS_BMF_MIN_RECORDS", "300")
+        run = refresh()
+    assert run.exit_code == 3
+    assert "carried forward from its last good snapshot" in run.stdout
+    assert "kept:" in run.stdout  # the same data as the release: nothing new to publish
+
+
 @pytest.mark.parametrize("variable, value, allowed", [
     ("HTTP_TIMEOUT", "abc", "expected a number > 0"),
     ("HTTP_TIMEOUT", "-1", "expected a number > 0"),

@@ -233,3 +233,36 @@ def test_the_recorded_sources_hold_no_duplicate_organization():
     assert sources_of["BetaNYC"] == "cfa; meetup; act"
     assert sources_of["Urban Institute"] == "nnip; sdc"
     assert sources_of["Code for ABQ"] == "cfa; meetup; meetup_search"
+
+
+def test_one_source_s_listings_of_one_name_in_one_place_are_one_organization():
+    """'Community Foundation of Missoula' three times in the BMF (the foundation, a supporting
+    organization, a fund: three EINs) is one contact for a resident."""
+    place = {"city": "Missoula", "state": "MT", "kind": "community_foundation"}
+    frame = listings(
+        ("irs_bmf", "810000001", "COMMUNITY FOUNDATION OF MISSOULA", place),
+        ("irs_bmf", "810000002", "Community Foundation of Missoula, Inc.", place),
+        ("irs_bmf", "810000003", "Community Foundation of Missoula", place),
+        ("irs_bmf", "810000004", "Community Foundation of Missoula",  # another city
+         {**place, "city": "Helena"}),
+        ("irs_bmf", "810000005", "Missoula Community Foundation", place),  # another name
+        ("irs_bmf", "810000007", "Community Foundation of Missoula",  # another kind
+         {**place, "kind": "private_foundation"}),
+        ("irs_bmf", "810000006", "Community Foundation of Missoula",  # no city: nothing known
+         {"state": "MT", "kind": "community_foundation"}))
+    cluster, reasons = groups(frame)
+    trio = {cluster[f"irs_bmf:81000000{i}"] for i in (1, 2, 3)}
+    assert len(trio) == 1
+    assert len(set(cluster.values())) == 5  # the trio, and each of the four others alone
+    assert sorted(reasons[f"irs_bmf:81000000{i}"] for i in (1, 2, 3)) == [
+        "own record", "same_name_same_place", "same_name_same_place"]
+
+
+def test_one_name_in_one_place_never_joins_listings_with_different_websites():
+    place = {"city": "Dayton", "state": "OH", "kind": "civic_tech"}
+    frame = listings(
+        ("cfa", "a", "Open Dayton", {**place, "website": "https://opendayton.org"}),
+        ("cfa", "b", "Open Dayton", {**place, "website": "https://daytonopen.org"}),
+        ("cfa", "c", "Open Dayton", place))
+    cluster, _ = groups(frame)
+    assert len(set(cluster.values())) == 3
