@@ -30,6 +30,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -90,7 +91,8 @@ def csv_text(body: bytes, url: str) -> str:
                     raise ParseError(NAME, url, f"the zip holds {len(names)} CSV files "
                                      f"({', '.join(names) or 'none'})", EXPECTED)
                 body = archive.read(names[0])
-        except zipfile.BadZipFile as error:
+        except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError) as error:
+            # a damaged archive fails in zipfile's own checks or inside its inflate/seek
             raise ParseError(NAME, url, f"not a readable zip ({error})", EXPECTED) from error
     try:
         return body.decode("utf-8-sig")
