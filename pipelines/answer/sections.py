@@ -30,10 +30,10 @@ Sections, in the guide's order (each shows at most ``limit`` matches):
 In every section one organization is listed once: two rows with the same normalised name,
 city and state (several EINs of one foundation) are one contact, the better ranked is kept
 (before the limit). A section with nothing within the radius says so and lists the nearest
-few anyway (the government and university sections only within :data:`MAX_NEAREST_KM`: a
-city 5,000 km away is nobody's "nearest"). When no civic tech group is within the radius,
-the guide's "start something" suggestions follow, naming the nearest active group as the first
-people to ask.
+few anyway, only within :data:`MAX_NEAREST_KM` (a city 5,000 km away is nobody's "nearest";
+the state's own government and land-grant universities are named instead). When no civic
+tech group is within the radius, the guide's "start something" suggestions follow, naming the
+nearest active group as the first people to ask.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from schemas.ipeds_codes import RESEARCH_LEVELS
 
 DEFAULT_WITHIN_KM = 100.0
 DEFAULT_LIMIT = 3
-#: Farther than this, nothing is offered as "the nearest" government or university.
+#: Farther than this, nothing is offered as "the nearest" in any section.
 MAX_NEAREST_KM = 300.0
 #: Their state government is a territory's ("your territory's government (Guam)").
 TERRITORIES = ("AS", "GU", "MP", "PR", "VI")
@@ -337,6 +337,10 @@ def _nearest(rows: Iterable[Row]) -> list[Row]:
 
 def _nothing_within(what: str, within: float, fallback: list[Row], limit: int,
                     where: str = "") -> tuple[tuple[Match, ...], str]:
+    """The note and the nearest few, never farther than MAX_NEAREST_KM: a foundation 10,000
+    km away is nobody's "nearest" (the guide: say nothing is near instead)."""
+    fallback = [r for r in fallback
+                if _distance(r) is not None and _distance(r) <= MAX_NEAREST_KM]
     shown = tuple(to_match(r, within=False) for r in fallback[:limit])
     note = f"No {what} {where or f'within {km_text(within)}'}"
     note += "; the nearest:" if shown else " in this release."

@@ -134,7 +134,9 @@ WITH origin AS MATERIALIZED (
 ), sections AS (  -- a section lists its fallback rows only when nothing is within the radius
   SELECT *, count(*) FILTER (WHERE phase = 'main') OVER (PARTITION BY section) > 0 AS has_main,
          bool_or(phase = 'fallback') OVER (PARTITION BY section) AS has_fallback
-  FROM listed
+  FROM listed  -- nothing farther than {max_nearest_km} km is a "nearest" (the state's own
+               -- government excepted)
+  WHERE phase <> 'fallback' OR km <= {max_nearest_km} OR coalesce(is_state, false)
 ), shown AS MATERIALIZED (
   SELECT * FROM sections WHERE phase <> 'fallback' OR NOT has_main
 ), contacts AS (  -- one row per contact among the counted rows and among the 'always' ones

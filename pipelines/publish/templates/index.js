@@ -325,7 +325,9 @@
   }
 
   function nothingWithin(what, fallback, where) {
-    const shown = fallback.slice(0, LIMIT).map((r) => toMatch(r, null, false));
+    // never farther than MAX_NEAREST_KM: nobody's "nearest" (as _nothing_within)
+    const shown = fallback.filter((r) => r.km !== null && r.km <= MAX_NEAREST).slice(0, LIMIT)
+      .map((r) => toMatch(r, null, false));
     let note = "No " + what + " " + (where || "within " + kmText(WITHIN));
     note += shown.length ? "; the nearest:" : " in this release.";
     return [shown, note];

@@ -105,7 +105,7 @@ def sample_db(tmp_path_factory) -> Path:
 def test_near_place_is_the_clis_answer_on_the_example_release(example_db, place):
     skip = skipped(example_db)
     expected = cli_rows(cli_json(example_db, place), skip)
-    assert expected  # every place has something to compare
+    assert expected or place == "04631"  # Eastport, ME: nothing within MAX_NEAREST_KM at all
     assert sql_rows(example_db, place, skip) == expected
 
 

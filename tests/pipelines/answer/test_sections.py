@@ -234,8 +234,9 @@ def test_missoula_gets_the_start_something_suggestions_naming_the_nearest_active
     result = ask(release, MISSOULA)
     civic = section(result, "civic_tech")
     assert civic.note == "No civic tech group within 100 km; the nearest:"
-    # the nearest anyway, whatever their activity; the gone one in Missoula is not among them
-    assert names(civic) == ["Spokane Civic Tech", "Code for Boise", "Dayton Civic Hackers"]
+    # the nearest anyway, whatever their activity, within MAX_NEAREST_KM (Boise, 400 km, and
+    # Dayton are too far to be anyone's "nearest"); the gone one in Missoula is not among them
+    assert names(civic) == ["Spokane Civic Tech"]
     assert not any(m.within for m in civic.matches)
     first = result.start_something.first_to_ask
     assert first.name == "Code for Boise"  # the nearest *active* group, not Spokane
@@ -251,12 +252,17 @@ def test_a_section_with_nothing_within_the_radius_says_so_and_gives_the_nearest(
     result = ask(release, DAYTON, within_km=1)
     nnip = section(result, "nnip")
     assert nnip.matches and nnip.note is None  # 0.3 km away
-    foundation = section(ask(release, MISSOULA), "foundation")
+    indianapolis = Origin("46204 (Indianapolis, IN)", 39.7684, -86.1581, "zip", "IN")
+    foundation = section(ask(release, indianapolis), "foundation")
     assert foundation.note == "No community foundation within 100 km; the nearest:"
-    assert names(foundation)[0] == "The Dayton Foundation"
+    assert names(foundation)[0] == "The Dayton Foundation"  # 170 km away
     assert foundation.matches[0].why.endswith("km away")
+    # nothing within MAX_NEAREST_KM: said so, and nobody 10,000 km away is offered instead
+    far = section(ask(release, Origin("Guam", 13.44, 144.79, "state", "GU")), "foundation")
+    assert far.note == "No community foundation within 100 km in this release."
+    assert far.matches == ()
     sdc = section(ask(release, Origin("Guam", 13.44, 144.79, "state", "GU")), "sdc")
-    assert sdc.note == "No State Data Center agency for GU; the nearest:"
+    assert sdc.note == "No State Data Center agency for GU in this release." and not sdc.matches
 
 
 def test_kind_filters_sections_by_key_or_published_kind(release):
