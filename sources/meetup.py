@@ -429,6 +429,7 @@ def _is_planned_group(group: object) -> bool:
     return (isinstance(group, dict) and isinstance(group.get("urlname"), str)
             and bool(_URLNAME.fullmatch(group["urlname"]))
             and isinstance(group.get("feed_url"), str)
+            and bool(re.match(HTTP_URL, group["feed_url"]))  # published as source_url
             and group.get("listed_in") in ("cfa", "groups_file", "cfa; groups_file")
             and all(isinstance(group.get(key), str | None)
                     for key in ("cfa_record_id", "cfa_name")))

@@ -374,9 +374,12 @@ def test_a_property_given_twice_counts_once_and_a_point_off_the_globe_is_no_plac
 
 
 @pytest.mark.parametrize("plan", [b"\x80{", b"[]", b'{"groups": [{"urlname": "a b"}]}',
-                                  b'{"groups": "x"}'])
+                                  b'{"groups": "x"}',
+                                  b'{"groups": [{"urlname": "a", "listed_in": "cfa", '
+                                  b'"feed_url": "ittps://www.meetup.com/a/events/ical/"}]}'])
 def test_a_malformed_group_list_is_a_parse_error(tmp_path, plan):
-    """Was a JSONDecodeError, TypeError or KeyError."""
+    """Was a JSONDecodeError, TypeError or KeyError; a feed URL that is not http(s) was a
+    pandera error (it is published as the group's source_url)."""
     writer = SnapshotWriter(tmp_path, "meetup")
     writer.add(url=meetup.PLAN_URL, final_url=meetup.PLAN_URL, status=200,
                content_type="application/json", body=plan, retrieved_at="2026-11-01T00:00:00Z")
