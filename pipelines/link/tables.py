@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import version as package_version
+from pathlib import Path
 
 import pandas as pd
 
@@ -45,6 +47,31 @@ def code_version() -> str:
         return package_version("civic-intermediaries")
     except Exception:
         return "0+unknown"
+
+
+#: The packages whose code shapes a release; the bundled sample bodies are data, not code.
+CODE_PACKAGES = ("pipelines", "sources", "schemas", "geography")
+CODE_SUFFIXES = (".py", ".sql", ".html", ".js", ".css", ".json")
+
+
+@cache
+def code_digest() -> str:
+    """A hash of the code that builds a release, so a changed rule, query or page publishes
+    anew even when the package version and the sources are the same (the version alone let an
+    upgraded checkout keep the old page and macros)."""
+    return tree_digest(Path(__file__).resolve().parents[2])
+
+
+def tree_digest(root: Path) -> str:
+    """The paths and bytes of the code files of :data:`CODE_PACKAGES` under ``root``."""
+    digest = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        for path in sorted((root / package).rglob("*")):
+            relative = path.relative_to(root)
+            if (path.suffix in CODE_SUFFIXES and path.is_file()
+                    and "sample" not in relative.parts[:2] and "__pycache__" not in path.parts):
+                digest.update(f"\n{relative.as_posix()}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -103,13 +130,14 @@ class Release:
 
 
 def inputs_fingerprint(parts: list[tuple[str, str, str | None]]) -> str:
-    """(source, what its data is, snapshot fingerprint) for every source plus the code version.
+    """(source, what its data is, snapshot fingerprint) for every source plus the code (its
+    version and :func:`code_digest`).
 
     What the release is made of, never how the run went: a source's status (fresh, carried
     forward) belongs to the run's report, so a run in which one source is carried forward and
     every other returns the same bytes has the fingerprint of the release it would replace and
     publishes nothing new. A source left out (no snapshot) changes it, as does sample data."""
-    digest = hashlib.sha256(code_version().encode())
+    digest = hashlib.sha256(f"{code_version()}\0{code_digest()}".encode())
     for source, what, fingerprint in sorted(parts):
         digest.update(f"\n{source}\0{what}\0{fingerprint}".encode())
     return digest.hexdigest()
