@@ -46,7 +46,9 @@ same second gets `.2`).
 | `index.html` | a page to look at: first the answer of `intermediaries near` for a ZIP code or "City, ST" (the same sections, rows and distances, computed in the page), then a map, the counts per source and kind, the changes and a searchable table; works offline (from `file://` too): its base map is the U.S. Census Bureau's state outlines (cartographic boundary file `cb_2016_us_state_500k`, public domain, simplified, in the page), the OpenStreetMap tiles load only when switched on |
 | `id_crosswalk.csv` | every id ever minted, kept between releases so ids are never reused |
 
-Beside `releases/` and `current`: `sample/` and `replay/` (only after `make sample` or a
+Beside `releases/` and `current`: `runs/<finished-at>.json`, one report per refresh (how each
+source fared: fresh, carried forward, left out, and why; the newest 30 kept), which is the
+run's and not part of any release; `sample/` and `replay/` (only after `make sample` or a
 replay) hold releases of the same layout built from recorded snapshots, marked as a sample;
 they never touch the live release.
 
