@@ -62,7 +62,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from geography import get_index, state_name
-from pipelines.link.normalise import SHARED_DOMAINS
+from pipelines.link.normalise import SHARED_DOMAINS, suffix_extractor
 from schemas.codes import CATALOG_TYPE_ORDER, kinds_in_link_class
 from schemas.portals import DATA_PORTALS
 from schemas.published import INTERMEDIARIES
@@ -123,19 +123,11 @@ def host_of(url: object) -> str | None:
     return host.removeprefix("www.") or None
 
 
-@lru_cache(maxsize=1)
-def _extractor() -> Any:
-    import tldextract
-
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
-                                 include_psl_private_domains=True)
-
-
 @lru_cache(maxsize=65536)
 def registrable(host: str) -> str:
     """The registrable domain of a host ('gis.co.lucas.oh.us' -> 'lucas.oh.us'), from the
     bundled public suffix list; the host itself when it has none."""
-    parts = _extractor()(host)
+    parts = suffix_extractor()(host)
     domain = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
     return domain or host
 

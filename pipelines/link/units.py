@@ -18,24 +18,14 @@ the main-site university of the domain is chosen the same way.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
 
+from pipelines.link.normalise import suffix_extractor
 from schemas.codes import UNIVERSITY_UNIT_KINDS, kinds_in_link_class
 
 UNIVERSITY_KINDS = kinds_in_link_class("university")
-
-
-@lru_cache(maxsize=1)
-def _extractor() -> Any:
-    """tldextract with its bundled suffix list: never the network, never a cache file."""
-    import tldextract
-
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
-                                 include_psl_private_domains=True)
 
 
 def site(url: object) -> tuple[str, str, bool] | None:
@@ -49,7 +39,7 @@ def site(url: object) -> tuple[str, str, bool] | None:
         host = (parts.hostname or "").removeprefix("www.")
     except ValueError:
         return None
-    domain = _extractor()(host).top_domain_under_public_suffix if host else ""
+    domain = suffix_extractor()(host).top_domain_under_public_suffix if host else ""
     if not domain:
         return None
     return host, domain, bool(parts.path.strip("/"))

@@ -9,13 +9,7 @@ import duckdb
 
 from pipelines.answer.sql import install_answer, install_macros
 from pipelines.link.tables import Release, code_version
-from pipelines.publish.places import (
-    PLACE_COLUMNS,
-    PLACE_TYPES,
-    lookup_patterns,
-    place_rows,
-    state_name_rows,
-)
+from pipelines.publish.places import lookup_patterns, place_table, state_name_rows
 from schemas.table import (
     Table,
     duckdb_ddl,
@@ -57,14 +51,13 @@ def write_places(con: duckdb.DuckDBPyConnection) -> None:
     ``near_place(place)`` in SQL starts from the command's own point."""
     import pyarrow as pa
 
-    for name, columns, rows in (("places", PLACE_COLUMNS, place_rows()),
-                                ("state_names", ("key", "state"), state_name_rows())):
-        values = list(zip(*rows, strict=True))
-        frame = pa.table({c: pa.array(v, pa.float64() if PLACE_TYPES.get(c) == "DOUBLE"
-                                      else pa.string()) for c, v in zip(columns, values,
-                                                                       strict=True)})
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame ORDER BY ALL")
+    names = list(zip(*state_name_rows(), strict=True))
+    for name, frame in (("places", place_table()),
+                        ("state_names", pa.table({"key": pa.array(names[0], pa.string()),
+                                                  "state": pa.array(names[1], pa.string())}))):
+        con.register("frame", frame)  # places: sorted when built (place_table)
+        order = " ORDER BY ALL" if name == "state_names" else ""
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame{order}")
         con.unregister("frame")
 
 
