@@ -78,7 +78,8 @@ def count_problem(source: Source, count: int, previous: int | None, floor: int,
     where = f" ({url})" if url else ""
     if count < floor:
         return (f"{source.name}: {count} records, expected at least {floor} "
-                f"(the configured floor); the page layout may have changed{where}")
+                f"(the configured floor); its layout may have changed, or the file is "
+                f"partial{where}")
     if previous and count < previous * (1 - source.max_drop):
         return (f"{source.name}: {count} records, down from {previous} in the last "
                 f"good snapshot (more than {source.max_drop:.0%} fewer){where}")
