@@ -52,7 +52,7 @@ from schemas.ipeds_codes import (
 from schemas.table import pandera_schema
 from sources.base import Source, fetch_single, only_page
 from sources.errors import ParseError
-from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short
+from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short, zip5
 from sources.snapshot import Snapshot
 
 NAME = "ipeds"
@@ -71,7 +71,6 @@ FREELY_ASSOCIATED = frozenset({"FM", "MH", "PW"})
 _SCHEMA_WITH_POSITION = pandera_schema(IPEDS_INSTITUTIONS).add_columns(
     {"position": pa.Column(int)})
 _UNITID = re.compile(r"^\d{6}$")
-_ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 _CLOSED = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
@@ -133,14 +132,6 @@ def website(text: str | None) -> str | None:
         return None
     return url
 
-
-def _zip5(text: str | None) -> str | None:
-    if not text:
-        return None
-    match = _ZIP.match(text)
-    if not match:
-        raise RecordProblem("zip", f"{short(text)} is not a ZIP code")
-    return match.group(1)
 
 
 def _county_fips(code: int | None) -> str | None:
@@ -209,7 +200,7 @@ def institution_row(fields: Mapping[str, str | None]) -> dict[str, Any]:
         "city": fields["CITY"],
         "state": state,
         "country": raw_state if raw_state in FREELY_ASSOCIATED else "US",
-        "zip": _zip5(fields["ZIP"]),
+        "zip": zip5(fields["ZIP"]),
         "county_fips": _county_fips(_code(fields, "COUNTYCD")),
         "latitude": _coordinate(fields["LATITUDE"], "LATITUDE"),
         "longitude": _coordinate(fields["LONGITUD"], "LONGITUD"),

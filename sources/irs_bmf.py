@@ -55,7 +55,7 @@ from sources.community_foundation import (
 )
 from sources.errors import ParseError, SnapshotError
 from sources.http import PoliteClient
-from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short
+from sources.rejects import Parsed, RecordProblem, Rejection, keep_valid_rows, short, zip5
 from sources.snapshot import Page, Snapshot
 
 NAME = "irs_bmf"
@@ -110,7 +110,6 @@ EXPECTED_HEADER = "a CSV header with the 28 BMF columns: " + ", ".join(COLUMNS)
 
 _CHUNK = 1 << 20
 _EIN = re.compile(r"^\d{9}$")
-_ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 _RULING = re.compile(r"^(\d{4})(0[1-9]|1[0-2])$")
 _AMOUNT = re.compile(r"^-?\d+$")
 _MALFORMED_IN_SCOPE = re.compile(
@@ -299,7 +298,7 @@ def foundation_row(fields: Mapping[str, str]) -> dict[str, Any]:
         "street": (" ".join(value("STREET").split()) or None) if not value("ICO") else None,
         "city": " ".join(value("CITY").split()) or None,
         "state": state if in_us else None,
-        "zip": _zip5(value("ZIP")) if in_us else None,  # a foreign postcode is not a ZIP
+        "zip": zip5(value("ZIP")) if in_us else None,  # a foreign postcode is not a ZIP
         "country": "US" if in_us else None,
         "service_area": SERVICE_AREA,
         "ntee_code": value("NTEE_CD").upper() or None,
@@ -309,15 +308,6 @@ def foundation_row(fields: Mapping[str, str]) -> dict[str, Any]:
         "revenue_amount": _amount(value("REVENUE_AMT"), "revenue_amount"),
     }
 
-
-def _zip5(text: str) -> str | None:
-    """'45402-1234', '454021234' or '45402' -> '45402'; blank -> None; anything else rejects."""
-    if not text:
-        return None
-    match = _ZIP.match(text)
-    if not match:
-        raise RecordProblem("zip", f"{short(text)} is not a ZIP code (NNNNN or NNNNN-NNNN)")
-    return match.group(1)
 
 
 def _ruling_year(text: str) -> int | None:

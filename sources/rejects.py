@@ -9,6 +9,7 @@ aside (the source is then carried forward from its last good snapshot).
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -74,6 +75,20 @@ def short(value: object, limit: int = 60) -> str:
     """A value as it may appear in an error message: shortened, never a whole record."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+
+
+def zip5(text: str | None) -> str | None:
+    """'45402-1234', '454021234' or '45402' -> '45402'; blank -> None; anything else is the
+    record's problem (the IRS and IPEDS files write ZIP+4 either way)."""
+    if not text:
+        return None
+    match = _ZIP.match(text)
+    if not match:
+        raise RecordProblem("zip", f"{short(text)} is not a ZIP code (NNNNN or NNNNN-NNNN)")
+    return match.group(1)
 
 
 def keep_valid_rows(
