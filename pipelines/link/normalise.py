@@ -95,6 +95,13 @@ def suffix_extractor() -> Any:
                                  include_psl_private_domains=True)
 
 
+@lru_cache(maxsize=65536)
+def registrable_domain(host: str) -> str | None:
+    """The registrable domain of a host ('gis.co.lucas.oh.us' -> 'lucas.oh.us'), from the
+    bundled public suffix list; None when it has none (a bare suffix, an IP address)."""
+    return suffix_extractor()(host).top_domain_under_public_suffix or None
+
+
 @lru_cache(maxsize=1)
 def public_suffixes() -> pd.DataFrame:
     """The public suffix list bundled with tldextract (private suffixes included: a

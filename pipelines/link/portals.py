@@ -62,7 +62,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from geography import get_index, state_name
-from pipelines.link.normalise import SHARED_DOMAINS, suffix_extractor
+from pipelines.link.normalise import SHARED_DOMAINS, registrable_domain
 from schemas.codes import CATALOG_TYPE_ORDER, kinds_in_link_class
 from schemas.portals import DATA_PORTALS
 from schemas.published import INTERMEDIARIES
@@ -123,13 +123,10 @@ def host_of(url: object) -> str | None:
     return host.removeprefix("www.") or None
 
 
-@lru_cache(maxsize=65536)
 def registrable(host: str) -> str:
-    """The registrable domain of a host ('gis.co.lucas.oh.us' -> 'lucas.oh.us'), from the
-    bundled public suffix list; the host itself when it has none."""
-    parts = suffix_extractor()(host)
-    domain = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
-    return domain or host
+    """The registrable domain of a host ('gis.co.lucas.oh.us' -> 'lucas.oh.us'); the host
+    itself when it has none."""
+    return registrable_domain(host) or host
 
 
 def on_shared_platform(host: str) -> bool:

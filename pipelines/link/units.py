@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from pipelines.link.normalise import suffix_extractor
+from pipelines.link.normalise import registrable_domain
 from schemas.codes import UNIVERSITY_UNIT_KINDS, kinds_in_link_class
 
 UNIVERSITY_KINDS = kinds_in_link_class("university")
@@ -39,7 +39,7 @@ def site(url: object) -> tuple[str, str, bool] | None:
         host = (parts.hostname or "").removeprefix("www.")
     except ValueError:
         return None
-    domain = suffix_extractor()(host).top_domain_under_public_suffix if host else ""
+    domain = registrable_domain(host) if host else None
     if not domain:
         return None
     return host, domain, bool(parts.path.strip("/"))
