@@ -68,7 +68,10 @@ WITH origin AS MATERIALIZED (
 ), universities AS MATERIALIZED (
   SELECT *, coalesce(kind IN ({university_kinds}) AND land_grant AND state = place_state
                      AND tribal_college IS NOT TRUE, false) AS land_grant_of_state,
-         CASE WHEN carnegie_level IN ({research_levels}) OR is_unit THEN 0 ELSE 1 END AS tier
+         CASE WHEN carnegie_level IN ({research_levels}) OR is_unit THEN 0 ELSE 1 END AS tier,
+         answer_with_distance('land-grant university of '
+           || coalesce(place_state_name, place_state) || ': extension office in your county',
+           km) AS grant_why
   FROM facts WHERE kind IN ({university_kinds}) OR is_unit
 ), university AS (
   -- within the radius the research tier first (doctoral, masters, a unit); none: the nearest
@@ -76,16 +79,12 @@ WITH origin AS MATERIALIZED (
   SELECT *, 'university' AS section,
          CASE WHEN km <= within_km THEN 'main' ELSE 'fallback' END AS phase,
          CASE WHEN km <= within_km THEN [1, tier, km] ELSE [1, km] END AS sort_key,
-         CASE WHEN land_grant_of_state THEN answer_with_distance(
-                'land-grant university of ' || coalesce(place_state_name, place_state)
-                || ': extension office in your county', km)
+         CASE WHEN land_grant_of_state THEN grant_why
               WHEN is_unit AND coalesce(part_of_name, '') <> ''
                 THEN answer_with_distance('part of ' || part_of_name, km) END AS why
   FROM universities WHERE km <= {max_nearest_km}
   UNION ALL
-  SELECT *, 'university', 'always', [2, km_order], answer_with_distance(
-           'land-grant university of ' || coalesce(place_state_name, place_state)
-           || ': extension office in your county', km)
+  SELECT *, 'university', 'always', [2, km_order], grant_why
   FROM universities WHERE land_grant_of_state
 ), civic_tech AS (
   SELECT *, 'civic_tech' AS section,
